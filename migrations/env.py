@@ -1,0 +1,37 @@
+"""Alembic environment: the URL comes from the caller or from cxhub's settings."""
+
+from alembic import context
+from sqlalchemy import Connection
+
+from cxhub import models_registry
+from cxhub.config import get_settings
+from cxhub.db import make_engine
+
+config = context.config
+target_metadata = models_registry.metadata()
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or get_settings().effective_database_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+run_migrations_online()

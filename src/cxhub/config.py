@@ -1,0 +1,77 @@
+"""All settings in one place, read from the environment with the prefix CXHUB_."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "cxhub-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CXHUB_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = Field(
+        "development", description="Run mode; outside development a real secret key is required."
+    )
+    data_dir: Path = Field(Path(".cxhub"), description="Directory for the embedded database and files.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; overrides the SQLite file under the data directory."
+    )
+    host: str = Field("127.0.0.1", description="Address `cxhub serve` listens on.")
+    port: int = Field(8000, description="Port `cxhub serve` listens on.")
+    base_url: str | None = Field(
+        None, description="Public URL of the hub, used in links sent by e-mail; defaults to http://HOST:PORT."
+    )
+    secret_key: str = Field(
+        DEVELOPMENT_SECRET_KEY, description="Key that signs CSRF tokens; must be set outside development."
+    )
+    session_max_age_seconds: int = Field(
+        8 * 3600, description="How long a browser login lasts without activity."
+    )
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
+    login_max_failures: int = Field(
+        5, description="Failed logins allowed per account and per address within the window."
+    )
+    login_window_seconds: int = Field(900, description="Window for counting failed logins.")
+    max_body_bytes: int = Field(1_048_576, description="Largest request body accepted by the API.")
+    password_reset_ttl_seconds: int = Field(3600, description="Lifetime of a password-reset link.")
+    smtp_host: str = Field("127.0.0.1", description="Outbound SMTP relay host.")
+    smtp_port: int = Field(25, description="Outbound SMTP relay port.")
+    mail_from: str = Field("cxhub@localhost", description="Sender address of mail sent by the hub.")
+    in_process_worker: bool = Field(
+        True, description="Run a job worker inside `cxhub serve` (the embedded default)."
+    )
+    worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
+    job_lease_seconds: int = Field(
+        300, description="How long a claimed job is held before another worker may retry it."
+    )
+    argon2_time_cost: int = Field(3, description="argon2 time cost for password hashes.")
+    argon2_memory_kib: int = Field(65536, description="argon2 memory cost (KiB) for password hashes.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != "development" and self.secret_key == DEVELOPMENT_SECRET_KEY:
+            raise ValueError("CXHUB_SECRET_KEY must be set to a secret value outside development")
+        if self.env != "development" and len(self.secret_key) < 32:
+            raise ValueError("CXHUB_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cxhub.sqlite3').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Background jobs kept as rows in the app database."""

@@ -1,0 +1,1 @@
+"""Small generic building blocks with no domain logic."""

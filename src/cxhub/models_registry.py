@@ -1,0 +1,14 @@
+"""Imports every domain's tables so that metadata is complete (migrations, checks)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def metadata() -> MetaData:
+    import cxhub.auth.models
+    import cxhub.jobs.models
+    import cxhub.workforce.models  # noqa: F401
+    from cxhub.db import Base
+
+    return Base.metadata
