@@ -1,7 +1,11 @@
 """Alembic environment: the URL comes from the caller or from cxhub's settings."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
+
+from cxhub.db import UTCDateTime
 
 from cxhub import models_registry
 from cxhub.config import get_settings
@@ -11,12 +15,20 @@ config = context.config
 target_metadata = models_registry.metadata()
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render the app's column types as plain SQLAlchemy ones: migrations import no app code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

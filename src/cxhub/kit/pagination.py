@@ -43,11 +43,14 @@ def paginate(
     *,
     cursor: str | None,
     limit: int,
+    newest_first: bool = False,
 ) -> tuple[Sequence[Any], str | None]:
-    """Rows after the cursor in id order, and the cursor of the next page."""
+    """Rows after the cursor in id (creation) order, and the cursor of the next page."""
     if cursor:
-        statement = statement.where(id_column > decode_cursor(cursor))
-    rows = session.scalars(statement.order_by(id_column).limit(limit + 1)).all()
+        after = decode_cursor(cursor)
+        statement = statement.where(id_column < after if newest_first else id_column > after)
+    order = id_column.desc() if newest_first else id_column
+    rows = session.scalars(statement.order_by(order).limit(limit + 1)).all()
     if len(rows) > limit:
         rows = rows[:limit]
         return rows, encode_cursor(getattr(rows[-1], id_column.key))

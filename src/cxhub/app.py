@@ -1,0 +1,149 @@
+"""create_app(): middleware, routers and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cxhub import __version__
+from cxhub.config import Settings, get_settings
+from cxhub.db import make_engine, make_sessionmaker
+from cxhub.errors import CxhubError
+from cxhub.web import (
+    CSRF_COOKIE,
+    STATIC_DIR,
+    handle_cxhub_error,
+    handle_http_error,
+    handle_validation_error,
+    problem,
+)
+
+
+class BodySizeLimit:
+    """Refuse bodies larger than the limit before any of them is parsed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, "Request too large", f"the body is larger than {self.max_bytes} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+    start_worker: bool | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.effective_database_url)
+    factory = session_factory or make_sessionmaker(engine)
+    run_worker = settings.in_process_worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_worker:
+            import cxhub.tasks  # noqa: F401  the registry must be complete before work is claimed
+            from cxhub.jobs.worker import start_in_process_worker
+
+            worker = start_in_process_worker(factory, settings)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="cxhub",
+        version=__version__,
+        summary="Customer Experience Hub: one measured system for in-house and partner customer care.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = factory
+
+    app.add_exception_handler(CxhubError, handle_cxhub_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+
+    @app.middleware("http")
+    async def csrf_cookie_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        nonce = getattr(request.state, "csrf_nonce", None)
+        if nonce and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict",
+                                secure=settings.secure_cookies)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
+    def healthz() -> dict[str, Any]:
+        """Liveness and database reachability."""
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+            raise CxhubError(f"database unreachable: {type(exc).__name__}", status=503) from exc
+        return {"status": "ok", "version": __version__}
+
+    from cxhub.auth.api import router as auth_api
+    from cxhub.jobs.api import router as jobs_api
+    from cxhub.pages import router as pages
+    from cxhub.workforce.api import router as workforce_api
+
+    app.include_router(auth_api, prefix="/api/v1")
+    app.include_router(workforce_api, prefix="/api/v1")
+    app.include_router(jobs_api, prefix="/api/v1")
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,1 @@
+"""Staff users, browser sessions, API tokens, roles, permissions and the audit log."""

@@ -1,0 +1,118 @@
+"""Login, logout, password reset and password change pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from cxhub.auth import service as auth_service
+from cxhub.auth.models import User
+from cxhub.config import get_settings
+from cxhub.deps import SessionDep, client_address, csrf_protect, page_user
+from cxhub.errors import CxhubError
+from cxhub.web import render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login must never redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/"
+    return target
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query name users see
+    return render(request, "auth/login.html", next_url=_safe_next(next), email="", error=None, message=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+) -> Response:
+    try:
+        user = auth_service.authenticate(session, email=email, password=password, address=client_address(request))
+    except CxhubError as exc:
+        # the failed attempt must be kept, so this transaction commits and the page explains
+        return render(request, "auth/login.html", status_code=exc.status, next_url=_safe_next(next),
+                      email=email, error=exc.message, message=None)
+    token = auth_service.start_web_session(session, user=user)
+    target = "/account/password" if user.must_change_password else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    settings = get_settings()
+    response.set_cookie(auth_service.SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.secure_cookies, max_age=settings.session_max_age_seconds)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(auth_service.SESSION_COOKIE)
+    if token:
+        auth_service.end_web_session(session, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth_service.SESSION_COOKIE)
+    return response
+
+
+@router.get("/password-reset")
+def password_reset_request_page(request: Request) -> Response:
+    return render(request, "auth/password_reset_request.html", sent=False)
+
+
+@router.post("/password-reset")
+def password_reset_request(
+    request: Request, session: SessionDep, email: Annotated[str, Form(max_length=320)]
+) -> Response:
+    auth_service.request_password_reset(session, email=email, address=client_address(request))
+    return render(request, "auth/password_reset_request.html", sent=True)
+
+
+@router.get("/password-reset/{token}")
+def password_reset_page(request: Request, token: str) -> Response:
+    return render(request, "auth/password_reset.html", token=token, error=None)
+
+
+@router.post("/password-reset/{token}")
+def password_reset(
+    request: Request, session: SessionDep, token: str, password: Annotated[str, Form(max_length=200)]
+) -> Response:
+    try:
+        with session.begin_nested():
+            auth_service.complete_password_reset(session, token=token, new_password=password)
+    except CxhubError as exc:
+        return render(request, "auth/password_reset.html", status_code=exc.status, token=token, error=exc.message)
+    return render(request, "auth/login.html", next_url="/", email="", error=None,
+                  message="Your password is changed. Log in with the new one.")
+
+
+@router.get("/account/password")
+def change_password_page(request: Request, user: Annotated[User, Depends(page_user)]) -> Response:
+    return render(request, "auth/change_password.html", forced=user.must_change_password, error=None)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    user: Annotated[User, Depends(page_user)],
+    current_password: Annotated[str, Form(max_length=200)],
+    new_password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    try:
+        with session.begin_nested():
+            auth_service.change_own_password(session, user=user, current_password=current_password,
+                                             new_password=new_password)
+    except CxhubError as exc:
+        return render(request, "auth/change_password.html", status_code=exc.status,
+                      forced=user.must_change_password, error=exc.message)
+    return render(request, "auth/login.html", next_url="/", email=user.email, error=None,
+                  message="Your password is changed. Log in with the new one.")

@@ -1,0 +1,69 @@
+"""The permission registry and the roles that grant permissions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    description: str
+
+    def __new__(cls, value: str, description: str) -> Permission:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    BRANDS_READ = ("brands.read", "See the brands the user is limited to (all when unlimited).")
+    BRANDS_MANAGE = ("brands.manage", "Create and edit brands.")
+    ORGANISATIONS_READ = (
+        "organisations.read",
+        "See organisations, sites and teams (a partner user sees only their own).",
+    )
+    ORGANISATIONS_MANAGE = (
+        "organisations.manage",
+        "Create and edit organisations, sites and teams; set data policies.",
+    )
+    AGENTS_READ = ("agents.read", "See agent profiles: languages, skills, capacity, hours.")
+    AGENTS_MANAGE = ("agents.manage", "Create and edit agent profiles, costs and dates.")
+    USERS_READ = ("users.read", "See staff users of the organisations in scope.")
+    USERS_MANAGE = (
+        "users.manage",
+        "Create, disable and re-enable users, change roles and brands, reset passwords.",
+    )
+    TOKENS_MANAGE = ("tokens.manage", "Create and revoke one's own API tokens.")
+    AUDIT_READ = ("audit.read", "Browse and filter the audit log.")
+    JOBS_MANAGE = ("jobs.manage", "See background jobs, including dead ones, and requeue them.")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CX_DIRECTOR = "cx_director"
+    PARTNER_MANAGER = "partner_manager"
+    TEAM_LEAD = "team_lead"
+    QA_ANALYST = "qa_analyst"
+    AGENT = "agent"
+
+
+P = Permission
+_EVERYONE = {P.BRANDS_READ, P.ORGANISATIONS_READ, P.AGENTS_READ, P.TOKENS_MANAGE}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CX_DIRECTOR: frozenset(_EVERYONE | {P.USERS_READ, P.AUDIT_READ}),
+    Role.PARTNER_MANAGER: frozenset(
+        _EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ}
+    ),
+    Role.TEAM_LEAD: frozenset(_EVERYONE | {P.AGENTS_MANAGE, P.USERS_READ}),
+    Role.QA_ANALYST: frozenset(_EVERYONE),
+    Role.AGENT: frozenset(_EVERYONE),
+}
+
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.ADMIN: "Runs the hub: users, tokens, organisations, audit log and jobs.",
+    Role.CX_DIRECTOR: "Decides sourcing and watches the whole operation; reads everything in scope.",
+    Role.PARTNER_MANAGER: "Manages the brand's partners: organisations, sites, teams, agents.",
+    Role.TEAM_LEAD: "Leads a team: manages its agents' profiles.",
+    Role.QA_ANALYST: "Evaluates and calibrates the quality of work.",
+    Role.AGENT: "Serves customers from the inbox.",
+}

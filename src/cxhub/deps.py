@@ -1,0 +1,117 @@
+"""Request dependencies: the unit of work, the acting user and the permissions routes declare."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from cxhub.auth import service as auth_service
+from cxhub.auth.actor import Actor
+from cxhub.auth.models import User
+from cxhub.auth.permissions import Permission
+from cxhub.errors import CxhubError, Forbidden
+from cxhub.kit.pagination import MAX_LIMIT
+from cxhub.web import CSRF_FIELD, CSRF_HEADER, csrf_valid
+from cxhub.workforce.service import actor_for_user
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler succeeds, rolled back otherwise."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token created with `cxhub tokens create`.")
+
+
+class NotAuthenticated(CxhubError):
+    def __init__(self) -> None:
+        super().__init__("authentication required: send a bearer token", status=401)
+
+
+class LoginRequired(CxhubError):
+    """Raised by pages; the error handler turns it into a redirect to the login page."""
+
+    def __init__(self) -> None:
+        super().__init__("please log in", status=401)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def api_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated
+    user = auth_service.user_for_api_token(session, token=credentials.credentials)
+    if user is None:
+        raise NotAuthenticated
+    return user
+
+
+def api_actor(session: SessionDep, user: Annotated[User, Depends(api_user)]) -> Actor:
+    return actor_for_user(session, user=user)
+
+
+def page_user(request: Request, session: SessionDep) -> User:
+    token = request.cookies.get(auth_service.SESSION_COOKIE)
+    user = auth_service.user_for_session_token(session, token=token) if token else None
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def page_actor(request: Request, session: SessionDep, user: Annotated[User, Depends(page_user)]) -> Actor:
+    actor = actor_for_user(session, user=user)
+    request.state.actor = actor
+    return actor
+
+
+ApiActor = Annotated[Actor, Depends(api_actor)]
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def require(permission: Permission, *, pages: bool = False) -> Callable[..., Actor]:
+    """A dependency that yields the actor if they hold the permission, and answers 403 if not."""
+    base = page_actor if pages else api_actor
+
+    def dependency(actor: Actor = Depends(base)) -> Actor:  # a default, since `base` is a local
+        if not actor.can(permission):
+            raise Forbidden(f"this needs the permission {permission.value}")
+        return actor
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return dependency
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 200.")]
+Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing page request carries the signed CSRF token (form field or htmx header)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    submitted = request.headers.get(CSRF_HEADER)
+    if submitted is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        submitted = value if isinstance(value, str) else None
+    if not csrf_valid(request, submitted):
+        raise Forbidden("the form has expired or did not come from this site; reload the page and try again")

@@ -1,0 +1,25 @@
+"""The HTML side of the hub: every domain's pages under one router, and the start page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from cxhub.auth.pages import router as auth_pages
+from cxhub.deps import PageActor, csrf_protect
+from cxhub.web import render
+
+router = APIRouter(include_in_schema=False)
+home = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+@home.get("/")
+def start_page(request: Request, actor: PageActor) -> Response:
+    if actor.must_change_password:
+        return RedirectResponse("/account/password", status_code=303)
+    permissions = sorted(actor.permissions, key=lambda p: p.value)
+    return render(request, "home.html", permissions=permissions)
+
+
+router.include_router(home)
+router.include_router(auth_pages)

@@ -1,0 +1,3 @@
+"""Every domain's job handlers, imported by workers so that the registry is complete."""
+
+import cxhub.auth.tasks  # noqa: F401

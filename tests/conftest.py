@@ -1,0 +1,169 @@
+"""Fixtures: a schema built by running the migrations, each test in a rolled-back transaction.
+
+Tests marked `postgres` run on SQLite and, when CXHUB_TEST_DATABASE_URL is set, on PostgreSQL
+too. With CXHUB_REQUIRE_POSTGRES=1 / CXHUB_REQUIRE_BROWSER=1 (as CI sets them) a missing
+database or browser fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+os.environ.setdefault("CXHUB_ENV", "test")
+os.environ.setdefault("CXHUB_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+os.environ.setdefault("CXHUB_ARGON2_TIME_COST", "1")
+os.environ.setdefault("CXHUB_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("CXHUB_IN_PROCESS_WORKER", "false")
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxhub import demo
+from cxhub.app import create_app
+from cxhub.auth import service as auth_service
+from cxhub.auth.repository import user_by_email
+from cxhub.config import get_settings
+from cxhub.db import make_engine
+from cxhub.migrate import upgrade
+
+PG_URL = os.environ.get("CXHUB_TEST_DATABASE_URL")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgres"):
+            backends.append("postgres")
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CXHUB_REQUIRE_POSTGRES") == "1" and not PG_URL:
+        raise pytest.UsageError("CXHUB_TEST_DATABASE_URL is required (CXHUB_REQUIRE_POSTGRES=1)")
+    require_browser = os.environ.get("CXHUB_REQUIRE_BROWSER") == "1"
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec and callspec.params.get("backend") == "postgres" and not PG_URL:
+            item.add_marker(pytest.mark.skip(reason="set CXHUB_TEST_DATABASE_URL to run on PostgreSQL"))
+        if item.get_closest_marker("browser") and not CHROMIUM.exists():
+            if require_browser:
+                raise pytest.UsageError("Chromium is required at /usr/bin/chromium")
+            item.add_marker(pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium"))
+
+
+def create_database(base_url: str, suffix: str) -> str:
+    """A fresh PostgreSQL database beside the one in base_url; returns its URL."""
+    url = make_url(base_url)
+    name = f"{url.database or 'cxhub_test'}_{suffix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(db_url: str) -> None:
+    url = make_url(db_url)
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One migrated database per backend for the whole run."""
+    if backend == "postgres":
+        assert PG_URL
+        db_url = create_database(PG_URL, "suite")
+    else:
+        db_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'suite.sqlite3'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    if backend == "postgres":
+        drop_database(db_url)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[object]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: object) -> sessionmaker[Session]:
+    """Sessions whose commits are savepoints inside the test's outer transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def world(session: Session) -> Session:
+    """The demo world inside the test's transaction."""
+    demo.load(session)
+    session.commit()
+    return session
+
+
+@pytest.fixture
+def app(engine: Engine, session_factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    return create_app(get_settings(), engine=engine, session_factory=session_factory, start_worker=False)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, raise_server_exceptions=True) as client:
+        yield client
+
+
+@pytest.fixture
+def token_for(world: Session) -> Callable[[str], dict[str, str]]:
+    """Authorization headers for a demo user's new API token."""
+
+    def make(email: str) -> dict[str, str]:
+        user = user_by_email(world, email)
+        assert user is not None
+        _, secret = auth_service.create_api_token(world, user=user, name="test", actor=None)
+        world.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture
+def login(client: TestClient, world: Session) -> Callable[[str], TestClient]:
+    """Log the test client in through the login page, as a browser would."""
+
+    def do(email: str, password: str = demo.DEMO_PASSWORD) -> TestClient:
+        client.cookies.clear()
+        page = client.get("/login")
+        token = csrf_from(page.text)
+        response = client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                               follow_redirects=False)
+        assert response.status_code == 303, response.text
+        return client
+
+    return do
+
+
+def csrf_from(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start:html.index('"', start)]
