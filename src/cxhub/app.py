@@ -44,17 +44,27 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         seen = 0
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                too_large = True
                 raise _TooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # the framework turns a failed read into its own error; answer 413 in its place
+            if too_large:
+                if message["type"] == "http.response.start":
+                    await self._refuse(scope, receive, send)
+                return
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
             await self._refuse(scope, receive, send)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth import repository
 from cxhub.auth.actor import Actor
+from cxhub.auth.masking import mask_address, show
 from cxhub.auth.models import ApiToken, AuditEvent, LoginAttempt, PasswordReset, User, WebSession
 from cxhub.auth.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -222,3 +223,28 @@ def complete_password_reset(session: Session, *, token: str, new_password: str) 
     record_audit(session, actor=None, actor_email=user.email, action="password.reset",
                  target_type="user", target_id=user.id)
     return user
+
+
+def reveal_personal_field(
+    session: Session,
+    *,
+    actor: Actor,
+    value: str | None,
+    personal_field: str,
+    subject_type: str,
+    subject_id: str,
+    city: str | None = None,
+    country: str | None = None,
+) -> str | None:
+    """A personal field as the actor's data policy allows; a partner's unmasked read is audited."""
+    visibility = actor.visibility(personal_field)
+    if value is None or visibility == "hidden":
+        return None
+    if visibility == "masked":
+        if personal_field == "address":
+            return mask_address(city, country)
+        return show(value, personal_field=personal_field, visibility="masked")
+    if actor.is_partner:
+        record_audit(session, actor=actor, action="personal_data.read", target_type=subject_type,
+                     target_id=subject_id, detail={"field": personal_field})
+    return value

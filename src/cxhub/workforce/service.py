@@ -182,11 +182,19 @@ def update_organisation(
 # sites and teams
 
 
-def create_site(session: Session, *, site_create: SiteCreate, actor: Actor | None) -> Site:
-    if actor is not None:
-        get_organisation(session, actor=actor, organisation_id=site_create.organisation_id)
-    elif session.get(Organisation, site_create.organisation_id) is None:
+def _organisation_for(session: Session, actor: Actor | None, organisation_id: str) -> Organisation:
+    """The organisation a new record is for; one outside the scope is as unknown as a missing one."""
+    found = session.scalar(
+        (select(Organisation) if actor is None else repository.readable_organisations(actor))
+        .where(Organisation.id == organisation_id)
+    )
+    if found is None:
         raise CxhubError("organisation does not exist", status=422, field="organisation_id")
+    return found
+
+
+def create_site(session: Session, *, site_create: SiteCreate, actor: Actor | None) -> Site:
+    _organisation_for(session, actor, site_create.organisation_id)
     site = Site(**site_create.model_dump(mode="json"))
     session.add(site)
     session.flush()
@@ -201,15 +209,10 @@ def update_site(session: Session, *, site: Site, site_update: SiteUpdate) -> Sit
 
 
 def _site_for(session: Session, actor: Actor | None, site_id: str) -> Site:
-    site = session.get(Site, site_id) if actor is None else None
-    if actor is not None:
-        try:
-            site = get_site(session, actor=actor, site_id=site_id)
-        except NotFound:
-            site = None
-    if site is None:
+    found = session.scalar((select(Site) if actor is None else repository.readable_sites(actor)).where(Site.id == site_id))
+    if found is None:
         raise CxhubError("site does not exist", status=422, field="site_id")
-    return site
+    return found
 
 
 def create_team(session: Session, *, team_create: TeamCreate, actor: Actor | None) -> Team:
@@ -230,17 +233,10 @@ def update_team(session: Session, *, team: Team, team_update: TeamUpdate) -> Tea
 
 
 def _team_for(session: Session, actor: Actor | None, team_id: str) -> Team:
-    team: Team | None
-    if actor is None:
-        team = session.get(Team, team_id)
-    else:
-        try:
-            team = get_team(session, actor=actor, team_id=team_id)
-        except NotFound:
-            team = None
-    if team is None:
+    found = session.scalar((select(Team) if actor is None else repository.readable_teams(actor)).where(Team.id == team_id))
+    if found is None:
         raise CxhubError("team does not exist", status=422, field="team_id")
-    return team
+    return found
 
 
 def create_agent(session: Session, *, agent_create: AgentCreate, actor: Actor | None) -> Agent:
@@ -328,9 +324,7 @@ def create_user(
 ) -> tuple[User, str | None]:
     """Create a staff user; without a password one is generated, returned once and must be changed."""
     _check_role_grant(actor, role)
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or (actor is not None and actor.is_partner and organisation.id != actor.organisation_id):
-        raise CxhubError("organisation does not exist", status=422, field="organisation_id")
+    organisation = _organisation_for(session, actor, organisation_id)
     if auth_repository.user_by_email(session, email) is not None:
         raise Conflict("a user with this e-mail exists", field="email")
     generated = None if password else new_secret()[:20]

@@ -1,0 +1,209 @@
+"""Every role × every API route × own and another organisation: the exact status, nothing else.
+
+The expectations come from the partner-boundary table of the foundation issue: a partner user
+sees their own organisation only (anything else is 404), a user in scope without the permission
+gets 403. The test fails when a route exists that the table below does not cover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxhub.auth import service as auth_service
+from cxhub.auth.models import ApiToken, User
+from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from cxhub.demo import DEMO_USERS
+from cxhub.jobs.models import Job
+from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
+
+P = Permission
+OWN, OTHER, NONE = "own", "other", "none"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    permission: Permission | None  # None: any authenticated user
+    scoped: str | None  # the kind of record whose organisation decides the scope
+    success: int
+    in_house_only: bool = False  # creating organisations and brands is the brand's own business
+
+
+ROUTES = [
+    Route("GET", "/api/v1/me", None, None, 200),
+    Route("GET", "/api/v1/brands", P.BRANDS_READ, None, 200),
+    Route("POST", "/api/v1/brands", P.BRANDS_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/brands/{brand_id}", P.BRANDS_READ, None, 200),
+    Route("PATCH", "/api/v1/brands/{brand_id}", P.BRANDS_MANAGE, None, 200),
+    Route("GET", "/api/v1/organisations", P.ORGANISATIONS_READ, None, 200),
+    Route("POST", "/api/v1/organisations", P.ORGANISATIONS_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/organisations/{organisation_id}", P.ORGANISATIONS_READ, "organisation", 200),
+    Route("PATCH", "/api/v1/organisations/{organisation_id}", P.ORGANISATIONS_MANAGE, "organisation", 200),
+    Route("GET", "/api/v1/sites", P.ORGANISATIONS_READ, None, 200),
+    Route("POST", "/api/v1/sites", P.ORGANISATIONS_MANAGE, "new_site", 201),
+    Route("GET", "/api/v1/sites/{site_id}", P.ORGANISATIONS_READ, "site", 200),
+    Route("PATCH", "/api/v1/sites/{site_id}", P.ORGANISATIONS_MANAGE, "site", 200),
+    Route("DELETE", "/api/v1/sites/{site_id}", P.ORGANISATIONS_MANAGE, "empty_site", 204),
+    Route("GET", "/api/v1/teams", P.ORGANISATIONS_READ, None, 200),
+    Route("POST", "/api/v1/teams", P.ORGANISATIONS_MANAGE, "new_team", 201),
+    Route("GET", "/api/v1/teams/{team_id}", P.ORGANISATIONS_READ, "team", 200),
+    Route("PATCH", "/api/v1/teams/{team_id}", P.ORGANISATIONS_MANAGE, "team", 200),
+    Route("DELETE", "/api/v1/teams/{team_id}", P.ORGANISATIONS_MANAGE, "empty_team", 204),
+    Route("GET", "/api/v1/agents", P.AGENTS_READ, None, 200),
+    Route("POST", "/api/v1/agents", P.AGENTS_MANAGE, "new_agent", 201),
+    Route("GET", "/api/v1/agents/{agent_id}", P.AGENTS_READ, "agent", 200),
+    Route("PATCH", "/api/v1/agents/{agent_id}", P.AGENTS_MANAGE, "agent", 200),
+    Route("DELETE", "/api/v1/agents/{agent_id}", P.AGENTS_MANAGE, "agent", 204),
+    Route("GET", "/api/v1/users", P.USERS_READ, None, 200),
+    Route("POST", "/api/v1/users", P.USERS_MANAGE, "new_user", 201),
+    Route("GET", "/api/v1/users/{user_id}", P.USERS_READ, "user", 200),
+    Route("PATCH", "/api/v1/users/{user_id}", P.USERS_MANAGE, "user", 200),
+    Route("POST", "/api/v1/users/{user_id}/password-reset", P.USERS_MANAGE, "user", 200),
+    Route("GET", "/api/v1/tokens", P.TOKENS_MANAGE, None, 200),
+    Route("POST", "/api/v1/tokens", P.TOKENS_MANAGE, None, 201),
+    Route("DELETE", "/api/v1/tokens/{token_id}", P.TOKENS_MANAGE, "token", 200),
+    Route("GET", "/api/v1/audit-events", P.AUDIT_READ, None, 200),
+    Route("GET", "/api/v1/jobs", P.JOBS_MANAGE, None, 200),
+    Route("POST", "/api/v1/jobs/{job_id}/requeue", P.JOBS_MANAGE, None, 200),
+]
+
+
+def expected(route: Route, role: Role, is_partner: bool, target: str) -> int:
+    """The boundary rules, in the order the issue states them."""
+    new_record = route.scoped is not None and route.scoped.startswith("new_")
+    if route.scoped and not new_record and is_partner and target == OTHER:
+        return 404  # not theirs: never a hint that it exists
+    if route.scoped == "token" and target == OTHER:
+        return 404  # another user's token
+    if route.permission is not None and route.permission not in ROLE_PERMISSIONS[role]:
+        return 403
+    if route.in_house_only and is_partner:
+        return 403
+    if new_record and is_partner and target == OTHER:
+        return 422  # the organisation, site or team named in the body is unknown to them
+    return route.success
+
+
+@dataclass
+class Records:
+    by_org: dict[str, dict[str, str]]  # organisation name -> kind -> id
+    brand_id: str
+    tokens: dict[str, str]  # user e-mail -> a token id of theirs
+    dead_job_id: str
+
+
+@pytest.fixture
+def records(world: Session) -> Records:
+    by_org: dict[str, dict[str, str]] = {}
+    for org in world.scalars(select(Organisation)):
+        site = world.scalars(select(Site).where(Site.organisation_id == org.id).order_by(Site.id)).first()
+        assert site is not None
+        team = world.scalars(select(Team).where(Team.organisation_id == org.id)).first()
+        agent = world.scalars(select(Agent).where(Agent.organisation_id == org.id)).first()
+        user = world.scalars(select(User).where(User.organisation_id == org.id)).first()
+        assert team and agent and user
+        empty_site = Site(organisation_id=org.id, name="Spare", city="Spare", country=org.country,
+                          time_zone=site.time_zone, location_band=site.location_band)
+        world.add(empty_site)
+        world.flush()
+        empty_team = Team(organisation_id=org.id, site_id=site.id, name="Spare team")
+        spare_user = User(email=f"spare@{org.id}.example", name="Spare Person", role="agent", organisation_id=org.id)
+        world.add_all([empty_team, spare_user])
+        world.flush()
+        by_org[org.name] = {"organisation": org.id, "site": site.id, "team": team.id, "agent": agent.id,
+                            "user": user.id, "empty_site": empty_site.id, "empty_team": empty_team.id,
+                            "spare_user": spare_user.id}
+    tokens = {}
+    for demo_user in DEMO_USERS:
+        user = world.scalar(select(User).where(User.email == demo_user.email))
+        assert user is not None
+        api_token, _ = auth_service.create_api_token(world, user=user, name="matrix", actor=None)
+        tokens[demo_user.email] = api_token.id
+    job = Job(name="matrix.example", payload={}, status="dead", attempts=5, max_attempts=5)
+    world.add(job)
+    brand = world.scalars(select(Brand)).one()
+    world.commit()
+    return Records(by_org, brand.id, tokens, job.id)
+
+
+OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
+
+
+def _request(route: Route, records: Records, email: str, own_org: str, target: str) -> tuple[str, dict[str, Any] | None]:
+    org_name = own_org if target == OWN else OTHER_ORG[own_org]
+    ids = records.by_org[org_name]
+    path = route.path.format(
+        brand_id=records.brand_id, organisation_id=ids["organisation"], site_id=ids["empty_site" if route.scoped == "empty_site" else "site"],
+        team_id=ids["empty_team" if route.scoped == "empty_team" else "team"], agent_id=ids["agent"],
+        user_id=ids["user"], job_id=records.dead_job_id,
+        token_id=records.tokens[email if target == OWN else next(e for e in records.tokens if e != email)],
+    )
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
+        ("PATCH", "/api/v1/brands/{brand_id}"): {"time_zone": "Europe/London"},
+        ("POST", "/api/v1/organisations"): {"name": "Andes Service", "kind": "outsourced", "country": "CO"},
+        ("PATCH", "/api/v1/organisations/{organisation_id}"): {"country": "ES"},
+        ("POST", "/api/v1/sites"): {"organisation_id": ids["organisation"], "name": "New", "city": "Porto",
+                                     "country": "PT", "time_zone": "Europe/Lisbon", "location_band": "nearshore"},
+        ("PATCH", "/api/v1/sites/{site_id}"): {"city": "Cork"},
+        ("POST", "/api/v1/teams"): {"site_id": ids["site"], "name": "New team", "channels": ["chat"]},
+        ("PATCH", "/api/v1/teams/{team_id}"): {"skills": ["billing"]},
+        ("POST", "/api/v1/agents"): {"user_id": ids["spare_user"], "team_id": ids["team"]},
+        ("PATCH", "/api/v1/agents/{agent_id}"): {"max_concurrent": {"chat": 2}},
+        ("POST", "/api/v1/users"): {"email": "new.person@example.com", "name": "New Person", "role": "agent",
+                                     "organisation_id": ids["organisation"], "password": "a-long-password"},
+        ("PATCH", "/api/v1/users/{user_id}"): {"name": "Renamed Person"},
+        ("POST", "/api/v1/users/{user_id}/password-reset"): {"temporary_password": "temporary-password"},
+        ("POST", "/api/v1/tokens"): {"name": "matrix"},
+    }
+    return path, bodies.get((route.method, route.path))
+
+
+def test_the_table_covers_every_api_route(app: FastAPI) -> None:
+    documented = {(method.upper(), path) for path, item in app.openapi()["paths"].items()
+                  for method in item if path.startswith("/api/")}
+    assert documented == {(r.method, r.path) for r in ROUTES}
+
+
+CASES = [(u.email, u.role, u.organisation, target) for u in DEMO_USERS for target in (OWN, OTHER)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("email", "role", "organisation", "target"), CASES,
+                         ids=[f"{c[0]}-{c[3]}" for c in CASES])
+def test_access_matrix(client: TestClient, connection: Any, token_for: Any, records: Records,
+                       email: str, role: Role, organisation: str, target: str) -> None:
+    headers = token_for(email)
+    is_partner = organisation != "Lumen Care"
+    mismatches = []
+    for route in ROUTES:
+        path, body = _request(route, records, email, organisation, target)
+        savepoint = connection.begin_nested()  # every request starts from the same world
+        response = client.request(route.method, path, headers=headers, json=body)
+        savepoint.rollback()
+        want = expected(route, role, is_partner, target)
+        if response.status_code != want:
+            mismatches.append(f"{route.method} {route.path}: {response.status_code} != {want} {response.text[:160]}")
+        if response.status_code >= 400:
+            assert response.headers["content-type"] == "application/problem+json"
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("email", ["agent@atlantic.example", "lead@atlantic.example", "agent@pacific.example"])
+def test_partner_lists_hold_nothing_of_another_organisation(client: TestClient, token_for: Any, records: Records,
+                                                            email: str) -> None:
+    headers = token_for(email)
+    own = next(u.organisation for u in DEMO_USERS if u.email == email)
+    own_id = records.by_org[own]["organisation"]
+    for path in ("/api/v1/organisations", "/api/v1/sites", "/api/v1/teams", "/api/v1/agents"):
+        items = client.get(path, params={"limit": 200}, headers=headers).json()["items"]
+        assert items, path
+        assert {i.get("organisation_id", i["id"]) for i in items} == {own_id}, path
