@@ -5,11 +5,9 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 
-from cxhub.db import UTCDateTime
-
 from cxhub import models_registry
 from cxhub.config import get_settings
-from cxhub.db import make_engine
+from cxhub.db import UTCDateTime, make_engine
 
 config = context.config
 target_metadata = models_registry.metadata()

@@ -61,8 +61,9 @@ def create_database(base_url: str, suffix: str) -> str:
     """A fresh PostgreSQL database beside the one in base_url; returns its URL."""
     url = make_url(base_url)
     name = f"{url.database or 'cxhub_test'}_{suffix}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -71,8 +72,9 @@ def create_database(base_url: str, suffix: str) -> str:
 
 def drop_database(db_url: str) -> None:
     url = make_url(db_url)
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     admin.dispose()
@@ -155,8 +157,9 @@ def login(client: TestClient, world: Session) -> Callable[[str], TestClient]:
         client.cookies.clear()
         page = client.get("/login")
         token = csrf_from(page.text)
-        response = client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                               follow_redirects=False)
+        response = client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+        )
         assert response.status_code == 303, response.text
         return client
 
@@ -166,4 +169,4 @@ def login(client: TestClient, world: Session) -> Callable[[str], TestClient]:
 def csrf_from(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]

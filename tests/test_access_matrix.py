@@ -1,4 +1,4 @@
-"""Every role × every API route × own and another organisation: the exact status, nothing else.
+"""Every role x every API route x own and another organisation: the exact status, nothing else.
 
 The expectations come from the partner-boundary table of the foundation issue: a partner user
 sees their own organisation only (anything else is 404), a user in scope without the permission
@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cxhub.jobs.models import Job
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.auth import service as auth_service
-from cxhub.auth.models import ApiToken, User
+from cxhub.auth.models import User
 from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from cxhub.demo import DEMO_USERS
-from cxhub.jobs.models import Job
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
@@ -109,18 +109,33 @@ def records(world: Session) -> Records:
         team = world.scalars(select(Team).where(Team.organisation_id == org.id)).first()
         agent = world.scalars(select(Agent).where(Agent.organisation_id == org.id)).first()
         user = world.scalars(select(User).where(User.organisation_id == org.id)).first()
-        assert team and agent and user
-        empty_site = Site(organisation_id=org.id, name="Spare", city="Spare", country=org.country,
-                          time_zone=site.time_zone, location_band=site.location_band)
+        assert team
+        assert agent
+        assert user
+        empty_site = Site(
+            organisation_id=org.id,
+            name="Spare",
+            city="Spare",
+            country=org.country,
+            time_zone=site.time_zone,
+            location_band=site.location_band,
+        )
         world.add(empty_site)
         world.flush()
         empty_team = Team(organisation_id=org.id, site_id=site.id, name="Spare team")
         spare_user = User(email=f"spare@{org.id}.example", name="Spare Person", role="agent", organisation_id=org.id)
         world.add_all([empty_team, spare_user])
         world.flush()
-        by_org[org.name] = {"organisation": org.id, "site": site.id, "team": team.id, "agent": agent.id,
-                            "user": user.id, "empty_site": empty_site.id, "empty_team": empty_team.id,
-                            "spare_user": spare_user.id}
+        by_org[org.name] = {
+            "organisation": org.id,
+            "site": site.id,
+            "team": team.id,
+            "agent": agent.id,
+            "user": user.id,
+            "empty_site": empty_site.id,
+            "empty_team": empty_team.id,
+            "spare_user": spare_user.id,
+        }
     tokens = {}
     for demo_user in DEMO_USERS:
         user = world.scalar(select(User).where(User.email == demo_user.email))
@@ -137,13 +152,19 @@ def records(world: Session) -> Records:
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
 
 
-def _request(route: Route, records: Records, email: str, own_org: str, target: str) -> tuple[str, dict[str, Any] | None]:
+def _request(
+    route: Route, records: Records, email: str, own_org: str, target: str
+) -> tuple[str, dict[str, Any] | None]:
     org_name = own_org if target == OWN else OTHER_ORG[own_org]
     ids = records.by_org[org_name]
     path = route.path.format(
-        brand_id=records.brand_id, organisation_id=ids["organisation"], site_id=ids["empty_site" if route.scoped == "empty_site" else "site"],
-        team_id=ids["empty_team" if route.scoped == "empty_team" else "team"], agent_id=ids["agent"],
-        user_id=ids["user"], job_id=records.dead_job_id,
+        brand_id=records.brand_id,
+        organisation_id=ids["organisation"],
+        site_id=ids["empty_site" if route.scoped == "empty_site" else "site"],
+        team_id=ids["empty_team" if route.scoped == "empty_team" else "team"],
+        agent_id=ids["agent"],
+        user_id=ids["user"],
+        job_id=records.dead_job_id,
         token_id=records.tokens[email if target == OWN else next(e for e in records.tokens if e != email)],
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
@@ -151,15 +172,26 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         ("PATCH", "/api/v1/brands/{brand_id}"): {"time_zone": "Europe/London"},
         ("POST", "/api/v1/organisations"): {"name": "Andes Service", "kind": "outsourced", "country": "CO"},
         ("PATCH", "/api/v1/organisations/{organisation_id}"): {"country": "ES"},
-        ("POST", "/api/v1/sites"): {"organisation_id": ids["organisation"], "name": "New", "city": "Porto",
-                                     "country": "PT", "time_zone": "Europe/Lisbon", "location_band": "nearshore"},
+        ("POST", "/api/v1/sites"): {
+            "organisation_id": ids["organisation"],
+            "name": "New",
+            "city": "Porto",
+            "country": "PT",
+            "time_zone": "Europe/Lisbon",
+            "location_band": "nearshore",
+        },
         ("PATCH", "/api/v1/sites/{site_id}"): {"city": "Cork"},
         ("POST", "/api/v1/teams"): {"site_id": ids["site"], "name": "New team", "channels": ["chat"]},
         ("PATCH", "/api/v1/teams/{team_id}"): {"skills": ["billing"]},
         ("POST", "/api/v1/agents"): {"user_id": ids["spare_user"], "team_id": ids["team"]},
         ("PATCH", "/api/v1/agents/{agent_id}"): {"max_concurrent": {"chat": 2}},
-        ("POST", "/api/v1/users"): {"email": "new.person@example.com", "name": "New Person", "role": "agent",
-                                     "organisation_id": ids["organisation"], "password": "a-long-password"},
+        ("POST", "/api/v1/users"): {
+            "email": "new.person@example.com",
+            "name": "New Person",
+            "role": "agent",
+            "organisation_id": ids["organisation"],
+            "password": "a-long-password",
+        },
         ("PATCH", "/api/v1/users/{user_id}"): {"name": "Renamed Person"},
         ("POST", "/api/v1/users/{user_id}/password-reset"): {"temporary_password": "temporary-password"},
         ("POST", "/api/v1/tokens"): {"name": "matrix"},
@@ -168,8 +200,12 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
 
 
 def test_the_table_covers_every_api_route(app: FastAPI) -> None:
-    documented = {(method.upper(), path) for path, item in app.openapi()["paths"].items()
-                  for method in item if path.startswith("/api/")}
+    documented = {
+        (method.upper(), path)
+        for path, item in app.openapi()["paths"].items()
+        for method in item
+        if path.startswith("/api/")
+    }
     assert documented == {(r.method, r.path) for r in ROUTES}
 
 
@@ -177,10 +213,17 @@ CASES = [(u.email, u.role, u.organisation, target) for u in DEMO_USERS for targe
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(("email", "role", "organisation", "target"), CASES,
-                         ids=[f"{c[0]}-{c[3]}" for c in CASES])
-def test_access_matrix(client: TestClient, connection: Any, token_for: Any, records: Records,
-                       email: str, role: Role, organisation: str, target: str) -> None:
+@pytest.mark.parametrize(("email", "role", "organisation", "target"), CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
+def test_access_matrix(
+    client: TestClient,
+    connection: Any,
+    token_for: Any,
+    records: Records,
+    email: str,
+    role: Role,
+    organisation: str,
+    target: str,
+) -> None:
     headers = token_for(email)
     is_partner = organisation != "Lumen Care"
     mismatches = []
@@ -198,8 +241,9 @@ def test_access_matrix(client: TestClient, connection: Any, token_for: Any, reco
 
 
 @pytest.mark.parametrize("email", ["agent@atlantic.example", "lead@atlantic.example", "agent@pacific.example"])
-def test_partner_lists_hold_nothing_of_another_organisation(client: TestClient, token_for: Any, records: Records,
-                                                            email: str) -> None:
+def test_partner_lists_hold_nothing_of_another_organisation(
+    client: TestClient, token_for: Any, records: Records, email: str
+) -> None:
     headers = token_for(email)
     own = next(u.organisation for u in DEMO_USERS if u.email == email)
     own_id = records.by_org[own]["organisation"]

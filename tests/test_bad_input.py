@@ -24,32 +24,38 @@ def _count(client: TestClient, headers: dict[str, str]) -> int:
     return len(client.get("/api/v1/organisations", params={"limit": 200}, headers=headers).json()["items"])
 
 
-@pytest.mark.parametrize(("content", "content_type"), [
-    (b'{"name": "X", "kind": "outsourced", "country": "PT"', "application/json"),
-    (b"not json at all", "application/json"),
-    (b"\xff\xfe\x00garbage", "application/json"),
-    (b'["a", "list"]', "application/json"),
-    (b"name=X&kind=outsourced", "application/x-www-form-urlencoded"),
-])
-def test_malformed_bodies_are_refused_and_nothing_is_stored(client: TestClient, token_for: Headers, content: bytes,
-                                                            content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"name": "X", "kind": "outsourced", "country": "PT"', "application/json"),
+        (b"not json at all", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/json"),
+        (b'["a", "list"]', "application/json"),
+        (b"name=X&kind=outsourced", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_malformed_bodies_are_refused_and_nothing_is_stored(
+    client: TestClient, token_for: Headers, content: bytes, content_type: str
+) -> None:
     admin = token_for("admin@lumen.example")
     before = _count(client, admin)
-    response = client.post("/api/v1/organisations", content=content,
-                           headers={**admin, "Content-Type": content_type})
+    response = client.post("/api/v1/organisations", content=content, headers={**admin, "Content-Type": content_type})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"]
     assert _count(client, admin) == before
 
 
-@pytest.mark.parametrize("body", [
-    {"name": 42, "kind": "outsourced", "country": "PT"},
-    {"name": "X", "kind": ["outsourced"], "country": "PT"},
-    {"name": "X", "kind": "outsourced", "country": "PT", "data_policy": "masked"},
-    {"name": "X", "kind": "outsourced", "country": "PT", "Name": "typo"},
-    {"name": None, "kind": "outsourced", "country": "PT"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": 42, "kind": "outsourced", "country": "PT"},
+        {"name": "X", "kind": ["outsourced"], "country": "PT"},
+        {"name": "X", "kind": "outsourced", "country": "PT", "data_policy": "masked"},
+        {"name": "X", "kind": "outsourced", "country": "PT", "Name": "typo"},
+        {"name": None, "kind": "outsourced", "country": "PT"},
+    ],
+)
 def test_wrong_types_and_unknown_fields(client: TestClient, token_for: Headers, body: dict[str, object]) -> None:
     admin = token_for("admin@lumen.example")
     response = client.post("/api/v1/organisations", json=body, headers=admin)
@@ -60,8 +66,9 @@ def test_wrong_types_and_unknown_fields(client: TestClient, token_for: Headers, 
 def test_oversize_body_is_refused_before_it_is_read(client: TestClient, token_for: Headers) -> None:
     admin = token_for("admin@lumen.example")
     big = '{"name": "' + "x" * 2_000_000 + '", "kind": "outsourced", "country": "PT"}'
-    response = client.post("/api/v1/organisations", content=big.encode(),
-                           headers={**admin, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/organisations", content=big.encode(), headers={**admin, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["title"] == "Request too large"
 
@@ -69,7 +76,9 @@ def test_oversize_body_is_refused_before_it_is_read(client: TestClient, token_fo
         for _ in range(40):
             yield b"x" * 65536
 
-    streamed = client.post("/api/v1/organisations", content=chunks(), headers={**admin, "Content-Type": "application/json"})
+    streamed = client.post(
+        "/api/v1/organisations", content=chunks(), headers={**admin, "Content-Type": "application/json"}
+    )
     assert streamed.status_code == 413
     assert _count(client, admin) == 3
 
@@ -86,8 +95,9 @@ def test_timestamps_without_offset_are_refused(client: TestClient, token_for: He
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_is_stored_verbatim(client: TestClient, token_for: Headers, text: str) -> None:
     admin = token_for("admin@lumen.example")
-    created = client.post("/api/v1/organisations", json={"name": text, "kind": "outsourced", "country": "PT"},
-                          headers=admin)
+    created = client.post(
+        "/api/v1/organisations", json={"name": text, "kind": "outsourced", "country": "PT"}, headers=admin
+    )
     assert created.status_code == 201
     fetched = client.get(f"/api/v1/organisations/{created.json()['id']}", headers=admin).json()
     assert fetched["name"] == text

@@ -58,5 +58,3 @@ EXAMPLES = int(os.environ.get("CXHUB_SCHEMATHESIS_EXAMPLES", "25"))
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case, email: str) -> None:  # type: ignore[name-defined]
     case.call_and_validate(headers={"Authorization": f"Bearer {TOKENS[email]}"})
-
-

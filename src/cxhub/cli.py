@@ -107,8 +107,7 @@ def serve(
 
     settings = get_settings()
     console.print(f"cxhub serving on [bold]http://{host or settings.host}:{port or settings.port}[/bold]")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
 
 
 # users
@@ -129,8 +128,13 @@ def users_create(
         user, generated = workforce_service.create_user(
             session, email=email, name=name, role=role, organisation_id=org.id, password=password, actor=None
         )
-        row = {"id": user.id, "email": user.email, "role": user.role, "organisation": org.name,
-               "temporary_password": generated}
+        row = {
+            "id": user.id,
+            "email": user.email,
+            "role": user.role,
+            "organisation": org.name,
+            "temporary_password": generated,
+        }
     _print([row], list(row), as_json, "user created")
 
 
@@ -139,10 +143,18 @@ def users_list(as_json: JsonOption = False) -> None:
     """List staff users."""
     with transaction() as session:
         rows = [
-            {"id": u.id, "email": u.email, "name": u.name, "role": u.role, "organisation": o.name,
-             "active": u.is_active}
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.name,
+                "role": u.role,
+                "organisation": o.name,
+                "active": u.is_active,
+            }
             for u, o in session.execute(
-                select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).order_by(User.email)
+                select(User, Organisation)
+                .join(Organisation, Organisation.id == User.organisation_id)
+                .order_by(User.email)
             )
         ]
     _print(rows, ["email", "name", "role", "organisation", "active", "id"], as_json, "users")
@@ -194,8 +206,10 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id."
 def orgs_list(as_json: JsonOption = False) -> None:
     """List organisations."""
     with transaction() as session:
-        rows = [{"id": o.id, "name": o.name, "kind": o.kind, "country": o.country, "data_policy": o.data_policy}
-                for o in session.scalars(select(Organisation).order_by(Organisation.name))]
+        rows = [
+            {"id": o.id, "name": o.name, "kind": o.kind, "country": o.country, "data_policy": o.data_policy}
+            for o in session.scalars(select(Organisation).order_by(Organisation.name))
+        ]
     _print(rows, ["name", "kind", "country", "id"], as_json, "organisations")
 
 

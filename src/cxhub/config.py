@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET_KEY = "cxhub-development-secret-change-me"
+DEVELOPMENT_SECRET_KEY = "cxhub-development-secret-change-me"  # noqa: S105 - refused outside development
 
 
 class Settings(BaseSettings):
@@ -30,9 +30,7 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         DEVELOPMENT_SECRET_KEY, description="Key that signs CSRF tokens; must be set outside development."
     )
-    session_max_age_seconds: int = Field(
-        8 * 3600, description="How long a browser login lasts without activity."
-    )
+    session_max_age_seconds: int = Field(8 * 3600, description="How long a browser login lasts without activity.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
     login_max_failures: int = Field(
         5, description="Failed logins allowed per account and per address within the window."
@@ -43,9 +41,7 @@ class Settings(BaseSettings):
     smtp_host: str = Field("127.0.0.1", description="Outbound SMTP relay host.")
     smtp_port: int = Field(25, description="Outbound SMTP relay port.")
     mail_from: str = Field("cxhub@localhost", description="Sender address of mail sent by the hub.")
-    in_process_worker: bool = Field(
-        True, description="Run a job worker inside `cxhub serve` (the embedded default)."
-    )
+    in_process_worker: bool = Field(True, description="Run a job worker inside `cxhub serve` (the embedded default).")
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
     job_lease_seconds: int = Field(
         300, description="How long a claimed job is held before another worker may retry it."

@@ -83,8 +83,9 @@ _TITLES = {
 
 
 def _error_page(request: Request, status: int, detail: str) -> Response:
-    return render(request, "error.html", status_code=status, status=status,
-                  title=_TITLES.get(status, "Error"), detail=detail)
+    return render(
+        request, "error.html", status_code=status, status=status, title=_TITLES.get(status, "Error"), detail=detail
+    )
 
 
 def handle_cxhub_error(request: Request, exc: Exception) -> Response:
@@ -108,8 +109,7 @@ def _field(location: tuple[Any, ...]) -> str:
 
 def handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this type only
-    errors = [{"field": _field(tuple(e.get("loc", ()))), "reason": str(e.get("msg", "invalid"))}
-              for e in exc.errors()]
+    errors = [{"field": _field(tuple(e.get("loc", ()))), "reason": str(e.get("msg", "invalid"))} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
     if wants_html(request):
         return _error_page(request, 422, detail)
@@ -149,7 +149,10 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem+json answers a route can give (401, 413, 422 always)."""
     wanted = sorted({401, 413, 422, *codes})
     return {
-        code: {"model": Problem, "description": _DESCRIPTIONS[code],
-               "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        code: {
+            "model": Problem,
+            "description": _DESCRIPTIONS[code],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for code in wanted
     }

@@ -39,10 +39,11 @@ def read_me(actor: ApiActor) -> Me:
 
 
 @router.get("/tokens", response_model=Page[TokenRead], responses=error_responses(403))
-def list_tokens(session: SessionDep, actor: CanManageTokens, limit: Limit = 50, cursor: Cursor = None) -> Page[TokenRead]:
+def list_tokens(
+    session: SessionDep, actor: CanManageTokens, limit: Limit = 50, cursor: Cursor = None
+) -> Page[TokenRead]:
     """The acting user's API tokens (their secrets are never shown again)."""
-    rows, next_cursor = paginate(session, repository.tokens_of(actor.user_id), ApiToken.id,
-                                 cursor=cursor, limit=limit)
+    rows, next_cursor = paginate(session, repository.tokens_of(actor.user_id), ApiToken.id, cursor=cursor, limit=limit)
     return Page[TokenRead](items=[TokenRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -73,9 +74,7 @@ def list_audit_events(
     cursor: Cursor = None,
 ) -> Page[AuditEventRead]:
     """Audit events, newest first, filtered by action, actor e-mail, target or time."""
-    rows, next_cursor = paginate(session, repository.audit_events(audit_filter), AuditEvent.id,
-                                 cursor=cursor, limit=limit, newest_first=True)
-    return Page[AuditEventRead](items=[AuditEventRead.model_validate(r) for r in rows],
-                                next_cursor=next_cursor)
-
-
+    rows, next_cursor = paginate(
+        session, repository.audit_events(audit_filter), AuditEvent.id, cursor=cursor, limit=limit, newest_first=True
+    )
+    return Page[AuditEventRead](items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -26,7 +26,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query name users see
+def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "auth/login.html", next_url=_safe_next(next), email="", error=None, message=None)
 
 
@@ -36,20 +36,33 @@ def login(
     session: SessionDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     try:
         user = auth_service.authenticate(session, email=email, password=password, address=client_address(request))
     except CxhubError as exc:
         # the failed attempt must be kept, so this transaction commits and the page explains
-        return render(request, "auth/login.html", status_code=exc.status, next_url=_safe_next(next),
-                      email=email, error=exc.message, message=None)
+        return render(
+            request,
+            "auth/login.html",
+            status_code=exc.status,
+            next_url=_safe_next(next),
+            email=email,
+            error=exc.message,
+            message=None,
+        )
     token = auth_service.start_web_session(session, user=user)
     target = "/account/password" if user.must_change_password else _safe_next(next)
     response = RedirectResponse(target, status_code=303)
     settings = get_settings()
-    response.set_cookie(auth_service.SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=settings.secure_cookies, max_age=settings.session_max_age_seconds)
+    response.set_cookie(
+        auth_service.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_max_age_seconds,
+    )
     return response
 
 
@@ -90,8 +103,14 @@ def password_reset(
             auth_service.complete_password_reset(session, token=token, new_password=password)
     except CxhubError as exc:
         return render(request, "auth/password_reset.html", status_code=exc.status, token=token, error=exc.message)
-    return render(request, "auth/login.html", next_url="/", email="", error=None,
-                  message="Your password is changed. Log in with the new one.")
+    return render(
+        request,
+        "auth/login.html",
+        next_url="/",
+        email="",
+        error=None,
+        message="Your password is changed. Log in with the new one.",
+    )
 
 
 @router.get("/account/password")
@@ -109,10 +128,22 @@ def change_password(
 ) -> Response:
     try:
         with session.begin_nested():
-            auth_service.change_own_password(session, user=user, current_password=current_password,
-                                             new_password=new_password)
+            auth_service.change_own_password(
+                session, user=user, current_password=current_password, new_password=new_password
+            )
     except CxhubError as exc:
-        return render(request, "auth/change_password.html", status_code=exc.status,
-                      forced=user.must_change_password, error=exc.message)
-    return render(request, "auth/login.html", next_url="/", email=user.email, error=None,
-                  message="Your password is changed. Log in with the new one.")
+        return render(
+            request,
+            "auth/change_password.html",
+            status_code=exc.status,
+            forced=user.must_change_password,
+            error=exc.message,
+        )
+    return render(
+        request,
+        "auth/login.html",
+        next_url="/",
+        email=user.email,
+        error=None,
+        message="Your password is changed. Log in with the new one.",
+    )

@@ -25,18 +25,16 @@ def user_for_session_token(session: Session, token_hash: str, now: dt.datetime) 
 
 
 def active_token(session: Session, token_hash: str) -> ApiToken | None:
-    return session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    )
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)))
 
 
-def tokens_of(user_id: str) -> Select[tuple[ApiToken]]:
+def tokens_of(user_id: str) -> Select[ApiToken]:
     return select(ApiToken).where(ApiToken.user_id == user_id)
 
 
 def recent_failures(session: Session, *, email: str, address: str, since: dt.datetime) -> tuple[int, int]:
-    base = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
+    base = (
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
     )
     by_account = session.scalar(base.where(LoginAttempt.email == email)) or 0
     by_address = session.scalar(base.where(LoginAttempt.address == address)) or 0
@@ -48,7 +46,7 @@ def brand_ids_of(session: Session, user_id: str) -> frozenset[str] | None:
     return frozenset(ids) if ids else None
 
 
-def audit_events(audit_filter: AuditFilter) -> Select[tuple[AuditEvent]]:
+def audit_events(audit_filter: AuditFilter) -> Select[AuditEvent]:
     statement = select(AuditEvent)
     if audit_filter.action:
         statement = statement.where(AuditEvent.action == audit_filter.action)

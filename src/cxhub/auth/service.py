@@ -25,7 +25,7 @@ from cxhub.jobs.service import enqueue
 from cxhub.kit.time import utcnow
 
 SESSION_COOKIE = "cxhub_session"
-TOKEN_PREFIX = "cxh_"
+TOKEN_PREFIX = "cxh_"  # noqa: S105 - a public marker, not a secret
 
 
 class LoginRefused(CxhubError):
@@ -70,9 +70,7 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
     email = email.strip().lower()
     now = utcnow()
     since = now - dt.timedelta(seconds=settings.login_window_seconds)
-    by_account, by_address = repository.recent_failures(
-        session, email=email, address=address, since=since
-    )
+    by_account, by_address = repository.recent_failures(session, email=email, address=address, since=since)
     if max(by_account, by_address) >= settings.login_max_failures:
         record_audit(session, actor=None, actor_email=email, action="login.rate_limited", address=address)
         raise LoginRateLimited
@@ -105,9 +103,7 @@ def start_web_session(session: Session, *, user: User) -> str:
 
 
 def end_web_session(session: Session, *, token: str) -> None:
-    session.execute(
-        update(WebSession).where(WebSession.token_hash == digest(token)).values(expires_at=utcnow())
-    )
+    session.execute(update(WebSession).where(WebSession.token_hash == digest(token)).values(expires_at=utcnow()))
 
 
 def end_all_web_sessions(session: Session, *, user_id: str) -> None:
@@ -166,9 +162,7 @@ def revoke_api_token(session: Session, *, api_token: ApiToken, actor: Actor | No
 
 def check_new_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise CxhubError(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters", status=422, field="password"
-        )
+        raise CxhubError(f"password must be at least {MIN_PASSWORD_LENGTH} characters", status=422, field="password")
     if len(password) > 200:
         raise CxhubError("password is too long", status=422, field="password")
     return password
@@ -180,22 +174,22 @@ def set_password(session: Session, *, user: User, password: str, must_change: bo
     session.flush()
 
 
-def change_own_password(
-    session: Session, *, user: User, current_password: str, new_password: str, keep_token: str | None
-) -> None:
+def change_own_password(session: Session, *, user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
         raise CxhubError("current password is not correct", status=422, field="current_password")
     set_password(session, user=user, password=new_password)
     end_all_web_sessions(session, user_id=user.id)
-    record_audit(session, actor=None, actor_email=user.email, action="password.changed",
-                 target_type="user", target_id=user.id)
+    record_audit(
+        session, actor=None, actor_email=user.email, action="password.changed", target_type="user", target_id=user.id
+    )
 
 
 def request_password_reset(session: Session, *, email: str, address: str) -> None:
     """Send a reset link if the account exists; say nothing either way."""
     user = repository.user_by_email(session, email)
-    record_audit(session, actor=None, actor_email=email.strip().lower(),
-                 action="password.reset_requested", address=address)
+    record_audit(
+        session, actor=None, actor_email=email.strip().lower(), action="password.reset_requested", address=address
+    )
     if user is None or not user.is_active:
         return
     enqueue(session, name="auth.send_password_reset", payload={"user_id": user.id})
@@ -220,8 +214,9 @@ def complete_password_reset(session: Session, *, token: str, new_password: str) 
     set_password(session, user=user, password=new_password)
     reset.used_at = utcnow()
     end_all_web_sessions(session, user_id=user.id)
-    record_audit(session, actor=None, actor_email=user.email, action="password.reset",
-                 target_type="user", target_id=user.id)
+    record_audit(
+        session, actor=None, actor_email=user.email, action="password.reset", target_type="user", target_id=user.id
+    )
     return user
 
 
@@ -245,6 +240,12 @@ def reveal_personal_field(
             return mask_address(city, country)
         return show(value, personal_field=personal_field, visibility="masked")
     if actor.is_partner:
-        record_audit(session, actor=actor, action="personal_data.read", target_type=subject_type,
-                     target_id=subject_id, detail={"field": personal_field})
+        record_audit(
+            session,
+            actor=actor,
+            action="personal_data.read",
+            target_type=subject_type,
+            target_id=subject_id,
+            detail={"field": personal_field},
+        )
     return value

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-
-import datetime as dt
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission

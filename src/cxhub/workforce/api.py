@@ -109,7 +109,9 @@ def read_brand(brand: BrandInScope, actor: CanReadBrands) -> BrandRead:
 
 
 @router.patch("/brands/{brand_id}", tags=["brands"], response_model=BrandRead, responses=WRITE)
-def update_brand(session: SessionDep, brand: BrandInScope, actor: CanManageBrands, brand_update: BrandUpdate) -> BrandRead:
+def update_brand(
+    session: SessionDep, brand: BrandInScope, actor: CanManageBrands, brand_update: BrandUpdate
+) -> BrandRead:
     """Change a brand's name, home country or time zone."""
     return BrandRead.model_validate(service.update_brand(session, brand=brand, brand_update=brand_update))
 
@@ -122,13 +124,15 @@ def list_organisations(
     session: SessionDep, actor: CanReadOrganisations, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[OrganisationRead]:
     """Organisations in scope: every one for the brand's own people, only their own for a partner."""
-    rows, next_cursor = paginate(session, repository.readable_organisations(actor), Organisation.id,
-                                 cursor=cursor, limit=limit)
+    rows, next_cursor = paginate(
+        session, repository.readable_organisations(actor), Organisation.id, cursor=cursor, limit=limit
+    )
     return Page[OrganisationRead](items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.post("/organisations", tags=["organisations"], status_code=201, response_model=OrganisationRead,
-             responses=WRITE)
+@router.post(
+    "/organisations", tags=["organisations"], status_code=201, response_model=OrganisationRead, responses=WRITE
+)
 def create_organisation(
     session: SessionDep, actor: CanManageOrganisations, organisation_create: OrganisationCreate
 ) -> OrganisationRead:
@@ -137,15 +141,15 @@ def create_organisation(
     return OrganisationRead.model_validate(organisation)
 
 
-@router.get("/organisations/{organisation_id}", tags=["organisations"], response_model=OrganisationRead,
-            responses=ITEM)
+@router.get("/organisations/{organisation_id}", tags=["organisations"], response_model=OrganisationRead, responses=ITEM)
 def read_organisation(organisation: OrganisationInScope, actor: CanReadOrganisations) -> OrganisationRead:
     """One organisation with its data policy."""
     return OrganisationRead.model_validate(organisation)
 
 
-@router.patch("/organisations/{organisation_id}", tags=["organisations"], response_model=OrganisationRead,
-              responses=WRITE)
+@router.patch(
+    "/organisations/{organisation_id}", tags=["organisations"], response_model=OrganisationRead, responses=WRITE
+)
 def update_organisation(
     session: SessionDep,
     organisation: OrganisationInScope,
@@ -191,7 +195,9 @@ def read_site(site: SiteInScope, actor: CanReadOrganisations) -> SiteRead:
 
 
 @router.patch("/sites/{site_id}", tags=["sites"], response_model=SiteRead, responses=WRITE)
-def update_site(session: SessionDep, site: SiteInScope, actor: CanManageOrganisations, site_update: SiteUpdate) -> SiteRead:
+def update_site(
+    session: SessionDep, site: SiteInScope, actor: CanManageOrganisations, site_update: SiteUpdate
+) -> SiteRead:
     """Change a site."""
     return SiteRead.model_validate(service.update_site(session, site=site, site_update=site_update))
 
@@ -234,7 +240,9 @@ def read_team(team: TeamInScope, actor: CanReadOrganisations) -> TeamRead:
 
 
 @router.patch("/teams/{team_id}", tags=["teams"], response_model=TeamRead, responses=WRITE)
-def update_team(session: SessionDep, team: TeamInScope, actor: CanManageOrganisations, team_update: TeamUpdate) -> TeamRead:
+def update_team(
+    session: SessionDep, team: TeamInScope, actor: CanManageOrganisations, team_update: TeamUpdate
+) -> TeamRead:
     """Change a team."""
     return TeamRead.model_validate(service.update_team(session, team=team, team_update=team_update))
 
@@ -277,7 +285,9 @@ def read_agent(agent: AgentInScope, actor: CanReadAgents) -> AgentRead:
 
 
 @router.patch("/agents/{agent_id}", tags=["agents"], response_model=AgentRead, responses=WRITE)
-def update_agent(session: SessionDep, agent: AgentInScope, actor: CanManageAgents, agent_update: AgentUpdate) -> AgentRead:
+def update_agent(
+    session: SessionDep, agent: AgentInScope, actor: CanManageAgents, agent_update: AgentUpdate
+) -> AgentRead:
     """Change an agent's team, languages, skills, capacity, cost or dates."""
     return AgentRead.model_validate(service.update_agent(session, agent=agent, agent_update=agent_update, actor=actor))
 
@@ -293,8 +303,10 @@ def delete_agent(session: SessionDep, agent: AgentInScope, actor: CanManageAgent
 
 def _user_read(session: SessionDep, user: User) -> UserRead:
     return UserRead.model_validate(
-        {**{c: getattr(user, c) for c in UserRead.model_fields if c != "brand_ids"},
-         "brand_ids": service.user_brand_ids(session, user=user)}
+        {
+            **{c: getattr(user, c) for c in UserRead.model_fields if c != "brand_ids"},
+            "brand_ids": service.user_brand_ids(session, user=user),
+        }
     )
 
 
@@ -357,6 +369,7 @@ def reset_user_password(
     session: SessionDep, user: UserInScope, actor: CanManageUsers, password_reset: PasswordResetByAdmin
 ) -> UserRead:
     """Set a temporary password the user must change at the next login; ends their sessions."""
-    service.reset_password_by_admin(session, user=user, temporary_password=password_reset.temporary_password,
-                                    actor=actor)
+    service.reset_password_by_admin(
+        session, user=user, temporary_password=password_reset.temporary_password, actor=actor
+    )
     return _user_read(session, user)

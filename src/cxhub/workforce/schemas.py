@@ -118,7 +118,7 @@ class SiteCreate(StrictModel):
     time_zone: TimeZone
     location_band: LocationBand
     opening_hours: dict[Weekday, list[Interval]] = Field(
-        default_factory=dict, description="Local opening intervals per weekday, e.g. {\"mon\": [[\"08:00\", \"18:00\"]]}."
+        default_factory=dict, description='Local opening intervals per weekday, e.g. {"mon": [["08:00", "18:00"]]}.'
     )
     holidays: list[dt.date] = Field(default_factory=list, max_length=400)
 

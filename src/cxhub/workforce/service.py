@@ -36,15 +36,14 @@ from cxhub.workforce.schemas import (
 )
 
 ModelT = TypeVar("ModelT")
+_VISIBILITY: dict[str, Visibility] = {"full": "full", "masked": "masked", "hidden": "hidden"}
 
 
 def actor_for_user(session: Session, *, user: User) -> Actor:
     organisation = session.get(Organisation, user.organisation_id)
     if organisation is None:  # pragma: no cover - the foreign key prevents it
         raise NotFound("organisation")
-    policy: dict[str, Visibility] = {
-        key: value for key, value in organisation.data_policy.items() if value in ("full", "masked", "hidden")
-    }  # type: ignore[misc]  # values come from a validated JSON column
+    policy = {key: _VISIBILITY[value] for key, value in organisation.data_policy.items() if value in _VISIBILITY}
     return Actor(
         user_id=user.id,
         email=user.email,
@@ -86,9 +85,7 @@ def get_brand(session: Session, *, actor: Actor, brand_id: str) -> Brand:
 
 
 def get_organisation(session: Session, *, actor: Actor, organisation_id: str) -> Organisation:
-    return _readable(
-        session, repository.readable_organisations(actor), Organisation, organisation_id, "organisation"
-    )
+    return _readable(session, repository.readable_organisations(actor), Organisation, organisation_id, "organisation")
 
 
 def get_site(session: Session, *, actor: Actor, site_id: str) -> Site:
@@ -138,9 +135,7 @@ def create_organisation(
     _require_in_house(actor, "organisations")
     values = organisation_create.model_dump()
     if values["data_policy"] is None:
-        values["data_policy"] = (
-            {} if organisation_create.kind == "in_house" else dict(PARTNER_DEFAULT_POLICY)
-        )
+        values["data_policy"] = {} if organisation_create.kind == "in_house" else dict(PARTNER_DEFAULT_POLICY)
     organisation = Organisation(**values)
     session.add(organisation)
     _flush_unique(session, field="name", message="an organisation with this name exists")
@@ -185,8 +180,9 @@ def update_organisation(
 def _organisation_for(session: Session, actor: Actor | None, organisation_id: str) -> Organisation:
     """The organisation a new record is for; one outside the scope is as unknown as a missing one."""
     found = session.scalar(
-        (select(Organisation) if actor is None else repository.readable_organisations(actor))
-        .where(Organisation.id == organisation_id)
+        (select(Organisation) if actor is None else repository.readable_organisations(actor)).where(
+            Organisation.id == organisation_id
+        )
     )
     if found is None:
         raise CxhubError("organisation does not exist", status=422, field="organisation_id")
@@ -209,7 +205,9 @@ def update_site(session: Session, *, site: Site, site_update: SiteUpdate) -> Sit
 
 
 def _site_for(session: Session, actor: Actor | None, site_id: str) -> Site:
-    found = session.scalar((select(Site) if actor is None else repository.readable_sites(actor)).where(Site.id == site_id))
+    found = session.scalar(
+        (select(Site) if actor is None else repository.readable_sites(actor)).where(Site.id == site_id)
+    )
     if found is None:
         raise CxhubError("site does not exist", status=422, field="site_id")
     return found
@@ -233,7 +231,9 @@ def update_team(session: Session, *, team: Team, team_update: TeamUpdate) -> Tea
 
 
 def _team_for(session: Session, actor: Actor | None, team_id: str) -> Team:
-    found = session.scalar((select(Team) if actor is None else repository.readable_teams(actor)).where(Team.id == team_id))
+    found = session.scalar(
+        (select(Team) if actor is None else repository.readable_teams(actor)).where(Team.id == team_id)
+    )
     if found is None:
         raise CxhubError("team does not exist", status=422, field="team_id")
     return found
@@ -247,9 +247,13 @@ def create_agent(session: Session, *, agent_create: AgentCreate, actor: Actor | 
     if user.organisation_id != team.organisation_id:
         raise CxhubError("the user belongs to another organisation than the team", status=422, field="team_id")
     _check_dates(agent_create.hire_date, agent_create.leave_date)
-    agent = Agent(organisation_id=team.organisation_id, **agent_create.model_dump(mode="json", exclude={"hourly_cost", "hire_date", "leave_date"}),
-                  hourly_cost=agent_create.hourly_cost, hire_date=agent_create.hire_date,
-                  leave_date=agent_create.leave_date)
+    agent = Agent(
+        organisation_id=team.organisation_id,
+        **agent_create.model_dump(mode="json", exclude={"hourly_cost", "hire_date", "leave_date"}),
+        hourly_cost=agent_create.hourly_cost,
+        hire_date=agent_create.hire_date,
+        leave_date=agent_create.leave_date,
+    )
     session.add(agent)
     _flush_unique(session, field="user_id", message="this user already has an agent profile")
     return agent

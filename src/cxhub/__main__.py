@@ -1,0 +1,3 @@
+from cxhub.cli import app
+
+app(prog_name="cxhub")

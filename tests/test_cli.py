@@ -1,0 +1,77 @@
+"""The `cxhub` command end to end, as an operator runs it, on a database of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def cxhub(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    data_dir = tmp_path_factory.mktemp("cli")
+    env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir)}
+    env.pop("CXHUB_DATABASE_URL", None)
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "cxhub", *args], env=env, capture_output=True, text=True,
+                                timeout=120, check=False)
+        if ok:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    run("migrate")
+    run("demo")
+    assert (Path(data_dir) / "cxhub.sqlite3").exists()
+    return run
+
+
+def test_demo_again_leaves_the_demo_as_it_is(cxhub) -> None:  # type: ignore[no-untyped-def]
+    before = json.loads(cxhub("users", "list", "--json").stdout)
+    assert "already loaded" in cxhub("demo").stdout
+    assert json.loads(cxhub("users", "list", "--json").stdout) == before
+    assert {u["email"] for u in before} >= {"admin@lumen.example", "agent@pacific.example"}
+
+
+def test_orgs_users_and_tokens(cxhub) -> None:  # type: ignore[no-untyped-def]
+    org = json.loads(cxhub("orgs", "create", "--name", "Andes Service", "--kind", "outsourced", "--country", "CO",
+                           "--json").stdout)[0]
+    assert org["kind"] == "outsourced"
+    orgs = json.loads(cxhub("orgs", "list", "--json").stdout)
+    assert {o["name"] for o in orgs} == {"Lumen Care", "Atlantic CX", "Pacific Contact", "Andes Service"}
+    created = json.loads(cxhub("users", "create", "--email", "camila@andes.example", "--name", "Camila Rojas",
+                               "--role", "agent", "--organisation", "Andes Service", "--json").stdout)[0]
+    assert len(created["temporary_password"]) >= 10
+    token = json.loads(cxhub("tokens", "create", "--user", "camila@andes.example", "--json").stdout)
+    assert token["token"].startswith("cxh_")
+    cxhub("tokens", "revoke", token["id"])
+    cxhub("users", "disable", "camila@andes.example")
+    users = json.loads(cxhub("users", "list", "--json").stdout)
+    assert next(u for u in users if u["email"] == "camila@andes.example")["active"] is False
+
+
+def test_bad_input_is_a_clear_error_that_changes_nothing(cxhub) -> None:  # type: ignore[no-untyped-def]
+    before = cxhub("orgs", "list", "--json").stdout
+    result = cxhub("orgs", "create", "--name", "X", "--kind", "vendor", "--country", "PT", ok=False)
+    assert result.returncode == 1
+    assert "kind" in result.stderr
+    result = cxhub("users", "create", "--email", "x@example.com", "--name", "X", "--role", "agent",
+                   "--organisation", "Nowhere Ltd", ok=False)
+    assert result.returncode == 1
+    assert "no organisation named Nowhere Ltd" in result.stderr
+    result = cxhub("users", "create", "--email", "admin@lumen.example", "--name", "X", "--role", "agent",
+                   "--organisation", "Lumen Care", ok=False)
+    assert "a user with this e-mail exists" in result.stderr
+    assert cxhub("orgs", "list", "--json").stdout == before
+
+
+def test_demo_reset_rebuilds(cxhub) -> None:  # type: ignore[no-untyped-def]
+    cxhub("demo", "--reset")
+    orgs = json.loads(cxhub("orgs", "list", "--json").stdout)
+    assert {o["name"] for o in orgs} == {"Lumen Care", "Atlantic CX", "Pacific Contact"}
