@@ -13,7 +13,7 @@ from cxhub.auth import service as auth_service
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
-from cxhub.errors import CxhubError, Forbidden
+from cxhub.errors import CxhubError, Forbidden, Redirect
 from cxhub.kit.pagination import MAX_LIMIT
 from cxhub.web import CSRF_FIELD, CSRF_HEADER, csrf_valid
 from cxhub.workforce.service import actor_for_user
@@ -34,6 +34,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+PASSWORD_PAGE = "/account/password"
 _bearer = HTTPBearer(auto_error=False, description="An API token created with `cxhub tokens create`.")
 
 
@@ -78,6 +79,8 @@ def page_user(request: Request, session: SessionDep) -> User:
 
 
 def page_actor(request: Request, session: SessionDep, user: Annotated[User, Depends(page_user)]) -> Actor:
+    if user.must_change_password:
+        raise Redirect(PASSWORD_PAGE)  # a temporary password is changed before anything else
     actor = actor_for_user(session, user=user)
     request.state.actor = actor
     return actor

@@ -24,3 +24,11 @@ class Forbidden(CxhubError):
 class Conflict(CxhubError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message, status=409, field=field)
+
+
+class Redirect(CxhubError):
+    """Sends a browser elsewhere (e.g. to change a temporary password before going on)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(f"see {location}", status=303)
+        self.location = location

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from cxhub.auth.pages import router as auth_pages
 from cxhub.deps import PageActor, csrf_protect
@@ -15,8 +15,6 @@ home = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 @home.get("/")
 def start_page(request: Request, actor: PageActor) -> Response:
-    if actor.must_change_password:
-        return RedirectResponse("/account/password", status_code=303)
     permissions = sorted(actor.permissions, key=lambda p: p.value)
     return render(request, "home.html", permissions=permissions)
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxhub.config import get_settings
-from cxhub.errors import CxhubError
+from cxhub.errors import CxhubError, Redirect
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -90,6 +90,8 @@ def _error_page(request: Request, status: int, detail: str) -> Response:
 
 def handle_cxhub_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CxhubError)  # noqa: S101 - registered for this type only
+    if isinstance(exc, Redirect):
+        return RedirectResponse(exc.location, status_code=303)
     if exc.status == 401 and not request.url.path.startswith("/api/"):
         target = request.url.path
         return RedirectResponse(f"/login?next={target}", status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
@@ -44,6 +45,12 @@ def _language(value: str) -> str:
     return value
 
 
+def _printable(value: str) -> str:
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 def _interval(value: tuple[str, str]) -> tuple[str, str]:
     start, end = value
     if not (_HHMM.fullmatch(start) and _HHMM.fullmatch(end)):
@@ -56,8 +63,8 @@ def _interval(value: tuple[str, str]) -> tuple[str, str]:
 Country = Annotated[str, AfterValidator(_country)]
 TimeZone = Annotated[str, AfterValidator(_zone)]
 Language = Annotated[str, AfterValidator(_language)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Skill = Annotated[str, Field(min_length=1, max_length=60)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+Skill = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_printable)]
 Interval = Annotated[tuple[str, str], AfterValidator(_interval)]
 DataPolicy = dict[PersonalField, Visibility]
 
