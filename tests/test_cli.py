@@ -20,8 +20,9 @@ def cxhub(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     env.pop("CXHUB_DATABASE_URL", None)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "cxhub", *args], env=env, capture_output=True, text=True,
-                                timeout=120, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "cxhub", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         if ok:
             assert result.returncode == 0, result.stderr
         return result
@@ -40,13 +41,27 @@ def test_demo_again_leaves_the_demo_as_it_is(cxhub) -> None:  # type: ignore[no-
 
 
 def test_orgs_users_and_tokens(cxhub) -> None:  # type: ignore[no-untyped-def]
-    org = json.loads(cxhub("orgs", "create", "--name", "Andes Service", "--kind", "outsourced", "--country", "CO",
-                           "--json").stdout)[0]
+    org = json.loads(
+        cxhub("orgs", "create", "--name", "Andes Service", "--kind", "outsourced", "--country", "CO", "--json").stdout
+    )[0]
     assert org["kind"] == "outsourced"
     orgs = json.loads(cxhub("orgs", "list", "--json").stdout)
     assert {o["name"] for o in orgs} == {"Lumen Care", "Atlantic CX", "Pacific Contact", "Andes Service"}
-    created = json.loads(cxhub("users", "create", "--email", "camila@andes.example", "--name", "Camila Rojas",
-                               "--role", "agent", "--organisation", "Andes Service", "--json").stdout)[0]
+    created = json.loads(
+        cxhub(
+            "users",
+            "create",
+            "--email",
+            "camila@andes.example",
+            "--name",
+            "Camila Rojas",
+            "--role",
+            "agent",
+            "--organisation",
+            "Andes Service",
+            "--json",
+        ).stdout
+    )[0]
     assert len(created["temporary_password"]) >= 10
     token = json.loads(cxhub("tokens", "create", "--user", "camila@andes.example", "--json").stdout)
     assert token["token"].startswith("cxh_")
@@ -61,12 +76,34 @@ def test_bad_input_is_a_clear_error_that_changes_nothing(cxhub) -> None:  # type
     result = cxhub("orgs", "create", "--name", "X", "--kind", "vendor", "--country", "PT", ok=False)
     assert result.returncode == 1
     assert "kind" in result.stderr
-    result = cxhub("users", "create", "--email", "x@example.com", "--name", "X", "--role", "agent",
-                   "--organisation", "Nowhere Ltd", ok=False)
+    result = cxhub(
+        "users",
+        "create",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--role",
+        "agent",
+        "--organisation",
+        "Nowhere Ltd",
+        ok=False,
+    )
     assert result.returncode == 1
     assert "no organisation named Nowhere Ltd" in result.stderr
-    result = cxhub("users", "create", "--email", "admin@lumen.example", "--name", "X", "--role", "agent",
-                   "--organisation", "Lumen Care", ok=False)
+    result = cxhub(
+        "users",
+        "create",
+        "--email",
+        "admin@lumen.example",
+        "--name",
+        "X",
+        "--role",
+        "agent",
+        "--organisation",
+        "Lumen Care",
+        ok=False,
+    )
     assert "a user with this e-mail exists" in result.stderr
     assert cxhub("orgs", "list", "--json").stdout == before
 

@@ -21,20 +21,29 @@ def test_admin_reset_forces_a_new_password_before_anything_else(
 ) -> None:
     admin = token_for("admin@lumen.example")
     agent_id = _user_id(client, admin, "agent@pacific.example")
-    reset = client.post(f"/api/v1/users/{agent_id}/password-reset", headers=admin,
-                        json={"temporary_password": "temporary-123"})
+    reset = client.post(
+        f"/api/v1/users/{agent_id}/password-reset", headers=admin, json={"temporary_password": "temporary-123"}
+    )
     assert reset.json()["must_change_password"] is True
     login("agent@pacific.example", "temporary-123")
     home = client.get("/", follow_redirects=False)
     assert home.status_code == 303
     assert home.headers["location"] == "/account/password"
     form = client.get("/account/password")
-    short = client.post("/account/password", data={"current_password": "temporary-123", "new_password": "short",
-                                                   "csrf_token": csrf_from(form.text)})
+    short = client.post(
+        "/account/password",
+        data={"current_password": "temporary-123", "new_password": "short", "csrf_token": csrf_from(form.text)},
+    )
     assert short.status_code == 422
     assert "at least 10 characters" in short.text
-    changed = client.post("/account/password", data={"current_password": "temporary-123",
-                                                     "new_password": "my-own-password", "csrf_token": csrf_from(form.text)})
+    changed = client.post(
+        "/account/password",
+        data={
+            "current_password": "temporary-123",
+            "new_password": "my-own-password",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
     assert "Your password is changed" in changed.text
     login("agent@pacific.example", "my-own-password")
     assert client.get("/", follow_redirects=False).status_code == 200
@@ -79,8 +88,11 @@ def test_nobody_changes_their_own_role_and_only_admins_grant_admin(client: TestC
 
 def test_brand_limits_narrow_the_brands_a_user_sees(client: TestClient, token_for: Headers) -> None:
     admin = token_for("admin@lumen.example")
-    other = client.post("/api/v1/brands", headers=admin,
-                        json={"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"}).json()
+    other = client.post(
+        "/api/v1/brands",
+        headers=admin,
+        json={"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
+    ).json()
     qa_id = _user_id(client, admin, "qa@lumen.example")
     response = client.patch(f"/api/v1/users/{qa_id}", headers=admin, json={"brand_ids": [other["id"]]})
     assert response.json()["brand_ids"] == [other["id"]]

@@ -58,13 +58,22 @@ def test_reset_link_arrives_by_smtp_and_sets_a_new_password(
     assert link
     token = link.group(1)
     form = client.get(f"/password-reset/{token}")
-    done = client.post(f"/password-reset/{token}",
-                       data={"password": "a-brand-new-password", "csrf_token": csrf_from(form.text)})
+    done = client.post(
+        f"/password-reset/{token}", data={"password": "a-brand-new-password", "csrf_token": csrf_from(form.text)}
+    )
     assert "Your password is changed" in done.text
-    again = client.post(f"/password-reset/{token}",
-                        data={"password": "another-new-password", "csrf_token": csrf_from(form.text)})
+    again = client.post(
+        f"/password-reset/{token}", data={"password": "another-new-password", "csrf_token": csrf_from(form.text)}
+    )
     assert again.status_code == 404
     login = client.get("/login")
-    response = client.post("/login", data={"email": "agent@atlantic.example", "password": "a-brand-new-password",
-                                           "csrf_token": csrf_from(login.text)}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "email": "agent@atlantic.example",
+            "password": "a-brand-new-password",
+            "csrf_token": csrf_from(login.text),
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303

@@ -46,6 +46,19 @@ def brand_ids_of(session: Session, user_id: str) -> frozenset[str] | None:
     return frozenset(ids) if ids else None
 
 
+def brand_ids_by_user(session: Session, user_ids: list[str]) -> dict[str, list[str]]:
+    """Brand limits of many users in one query (users without limits are absent)."""
+    limits: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(UserBrand.user_id, UserBrand.brand_id)
+        .where(UserBrand.user_id.in_(user_ids))
+        .order_by(UserBrand.brand_id)
+    )
+    for user_id, brand_id in rows:
+        limits.setdefault(user_id, []).append(brand_id)
+    return limits
+
+
 def audit_events(audit_filter: AuditFilter) -> Select[AuditEvent]:
     statement = select(AuditEvent)
     if audit_filter.action:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Depends, Query
 
 from cxhub.auth.actor import Actor
@@ -301,13 +303,16 @@ def delete_agent(session: SessionDep, agent: AgentInScope, actor: CanManageAgent
 # users
 
 
+def _user_reads(session: SessionDep, users: Sequence[User]) -> list[UserRead]:
+    limits = service.brand_limits(session, users=users)
+    fields = [name for name in UserRead.model_fields if name != "brand_ids"]
+    return [
+        UserRead.model_validate({**{f: getattr(u, f) for f in fields}, "brand_ids": limits.get(u.id)}) for u in users
+    ]
+
+
 def _user_read(session: SessionDep, user: User) -> UserRead:
-    return UserRead.model_validate(
-        {
-            **{c: getattr(user, c) for c in UserRead.model_fields if c != "brand_ids"},
-            "brand_ids": service.user_brand_ids(session, user=user),
-        }
-    )
+    return _user_reads(session, [user])[0]
 
 
 @router.get("/users", tags=["users"], response_model=Page[UserRead], responses=LIST)
@@ -323,7 +328,7 @@ def list_users(
     if organisation_id:
         statement = statement.where(User.organisation_id == organisation_id)
     rows, next_cursor = paginate(session, statement, User.id, cursor=cursor, limit=limit)
-    return Page[UserRead](items=[_user_read(session, r) for r in rows], next_cursor=next_cursor)
+    return Page[UserRead](items=_user_reads(session, rows), next_cursor=next_cursor)
 
 
 @router.post("/users", tags=["users"], status_code=201, response_model=UserRead, responses=WRITE)

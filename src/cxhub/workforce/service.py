@@ -5,7 +5,7 @@ Services flush and never commit; the edge (request, CLI, job) owns the transacti
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -413,6 +413,6 @@ def reset_password_by_admin(session: Session, *, user: User, temporary_password:
     return user
 
 
-def user_brand_ids(session: Session, *, user: User) -> list[str] | None:
-    ids = auth_repository.brand_ids_of(session, user.id)
-    return sorted(ids) if ids is not None else None
+def brand_limits(session: Session, *, users: Sequence[User]) -> dict[str, list[str]]:
+    """The brands each user is limited to, for many users in one query; unlimited users are absent."""
+    return auth_repository.brand_ids_by_user(session, [u.id for u in users])
