@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("CXHUB_ENV", "test")
 os.environ.setdefault("CXHUB_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")

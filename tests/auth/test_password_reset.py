@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from cxhub.jobs.worker import run_worker
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.config import get_settings
-from cxhub.jobs.worker import run_worker
 from tests.conftest import csrf_from
 
 
@@ -23,7 +23,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 

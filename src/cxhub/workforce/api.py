@@ -6,9 +6,8 @@ record outside the scope answers 404 and a record in scope without the permissio
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from collections.abc import Sequence
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
