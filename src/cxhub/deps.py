@@ -34,7 +34,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
-PASSWORD_PAGE = "/account/password"
+PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 _bearer = HTTPBearer(auto_error=False, description="An API token created with `cxhub tokens create`.")
 
 
