@@ -52,7 +52,7 @@ lint: install
 	  $(BIN)/cxhub migrate >/dev/null && $(BIN)/alembic check; rc=$$?; rm -rf $$tmp; exit $$rc
 
 bench: install
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@shopt -s nullglob; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Re-vendor the pinned front-end files (htmx stays on 2.x; the registry's latest is 4.x).
 vendor:

@@ -15,6 +15,7 @@ from cxhub.jobs.worker import run_worker
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+import cxhub.tasks  # noqa: F401  registers the e-mail job
 from cxhub.config import get_settings
 from tests.conftest import csrf_from
 
