@@ -1,20 +1,21 @@
 """Property-based tests of the whole JSON API against its own OpenAPI description.
 
 Runs on a database of its own (committed, not rolled back), as an admin and as a partner agent,
-with schemathesis' default checks: no server errors, documented status codes and content types,
-responses that match their schemas, and schema-violating requests rejected.
+with schemathesis' default checks (but one, see EXCLUDED): no server errors, documented status
+codes and content types, responses that match their schemas, schema-violating requests rejected.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from cxhub import demo
 from cxhub.app import create_app
@@ -25,41 +26,42 @@ from cxhub.db import make_engine, make_sessionmaker
 from cxhub.migrate import upgrade
 
 pytestmark = pytest.mark.integration
+EXAMPLES = int(os.environ.get("CXHUB_SCHEMATHESIS_EXAMPLES", "25"))
+DATA_DIR = tempfile.mkdtemp(prefix="cxhub-schemathesis-")
+ENGINE = make_engine(f"sqlite:///{DATA_DIR}/api.sqlite3")  # connects only when the tests run
+APP = create_app(get_settings(), engine=ENGINE, start_worker=False)
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 TOKENS: dict[str, str] = {}
+# Schema-valid is not always acceptable: an organisation id that does not exist, or an IANA
+# time zone that is not one, is refused with 422 by design. Every other default check runs.
+EXCLUDED = [positive_data_acceptance]
 
 
-@pytest.fixture(scope="module")
-def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    path: Path = tmp_path_factory.mktemp("schemathesis") / "api.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
-    with factory() as session, session.begin():
+@pytest.fixture(scope="module", autouse=True)
+def api_database() -> Iterator[None]:
+    upgrade(ENGINE)
+    with make_sessionmaker(ENGINE)() as session, session.begin():
         demo.load(session)
         for email in ("admin@lumen.example", "agent@atlantic.example"):
             user = user_by_email(session, email)
             assert user is not None
             _, TOKENS[email] = auth_service.create_api_token(session, user=user, name="schemathesis", actor=None)
-    yield create_app(get_settings(), engine=engine, start_worker=False)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def api_schema(api_app: FastAPI) -> schemathesis.BaseSchema:  # type: ignore[name-defined]
-    return schemathesis.openapi.from_asgi("/api/openapi.json", api_app)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
-EXAMPLES = int(os.environ.get("CXHUB_SCHEMATHESIS_EXAMPLES", "25"))
+    yield
+    ENGINE.dispose()
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema_for_an_admin(case: schemathesis.Case) -> None:  # type: ignore[name-defined]
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKENS['admin@lumen.example']}"})
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema_for_an_admin(case: schemathesis.Case) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {TOKENS['admin@lumen.example']}"}, excluded_checks=EXCLUDED
+    )
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema_for_a_partner_agent(case: schemathesis.Case) -> None:  # type: ignore[name-defined]
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKENS['agent@atlantic.example']}"})
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema_for_a_partner_agent(case: schemathesis.Case) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {TOKENS['agent@atlantic.example']}"}, excluded_checks=EXCLUDED
+    )

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
@@ -146,13 +146,15 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     from cxhub.auth.api import router as auth_api
+    from cxhub.deps import reject_unknown_query
     from cxhub.jobs.api import router as jobs_api
     from cxhub.pages import router as pages
     from cxhub.workforce.api import router as workforce_api
 
-    app.include_router(auth_api, prefix="/api/v1")
-    app.include_router(workforce_api, prefix="/api/v1")
-    app.include_router(jobs_api, prefix="/api/v1")
+    strict = [Depends(reject_unknown_query)]
+    app.include_router(auth_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(workforce_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

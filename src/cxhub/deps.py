@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
 from cxhub.errors import CxhubError, Forbidden, Redirect
-from cxhub.kit.pagination import MAX_LIMIT
+from cxhub.kit.pagination import CURSOR_PATTERN, MAX_LIMIT
 from cxhub.web import CSRF_FIELD, CSRF_HEADER, csrf_valid
 from cxhub.workforce.service import actor_for_user
 
@@ -104,7 +105,7 @@ def require(permission: Permission, *, pages: bool = False) -> Callable[..., Act
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 200.")]
-Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
+Cursor = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page.")]
 
 
 async def csrf_protect(request: Request) -> None:
@@ -118,3 +119,28 @@ async def csrf_protect(request: Request) -> None:
         submitted = value if isinstance(value, str) else None
     if not csrf_valid(request, submitted):
         raise Forbidden("the form has expired or did not come from this site; reload the page and try again")
+
+
+def _query_parameters(request: Request) -> list[tuple[re.Pattern[str], str, set[str]]]:
+    """(path pattern, method, query parameter names) of every API operation, from the OpenAPI document."""
+    table: list[tuple[re.Pattern[str], str, set[str]]] | None = getattr(request.app.state, "query_parameters", None)
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi()["paths"].items():
+            pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+            for method, operation in operations.items():
+                names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+                table.append((pattern, method.upper(), names))
+        request.app.state.query_parameters = table
+    return table
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt query parameter is an error, not silently ignored."""
+    path = request.url.path
+    for pattern, method, known in _query_parameters(request):
+        if method == request.method and pattern.match(path):
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise CxhubError(f"unknown query parameter {unknown[0]!r}", status=422, field=unknown[0])
+            return

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -121,12 +122,28 @@ def handle_validation_error(request: Request, exc: Exception) -> Response:
 def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
     detail = str(exc.detail)
+    if exc.status_code == 400 and "parsing the body" in detail:  # undecodable bytes: invalid input like any other
+        reason = "the body is not valid UTF-8 JSON"
+        if wants_html(request):
+            return _error_page(request, 422, reason)
+        return problem(422, _TITLES[422], reason, [{"field": "body", "reason": reason}])
     if wants_html(request):
         return _error_page(request, exc.status_code, detail)
     response = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route offers at this path (the router names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 class Problem(BaseModel):

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from cxhub.jobs.worker import run_worker
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 import cxhub.tasks  # noqa: F401  registers the e-mail job
 from cxhub.config import get_settings
+from cxhub.jobs.worker import run_worker
 from tests.conftest import csrf_from
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from cxhub.auth.permissions import Role
+from cxhub.kit.time import AwareTimestamp
 
 
 class StrictModel(BaseModel):
@@ -89,8 +90,8 @@ class AuditFilter(BaseModel):
     action: str | None = None
     actor_email: str | None = None
     target_id: str | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: AwareTimestamp | None = None
+    until: AwareTimestamp | None = None
 
 
 class Me(BaseModel):

@@ -35,7 +35,13 @@ def worker(
     signal.signal(signal.SIGINT, request_stop)
     worker_id = default_worker_id()
     console.print(f"worker {worker_id} on {engine.url.render_as_string(hide_password=True)}")
-    done = run_worker(make_sessionmaker(engine), worker_id=worker_id, poll_seconds=settings.worker_poll_seconds,
-                      lease_seconds=settings.job_lease_seconds, stop=stop, burst=burst)
+    done = run_worker(
+        make_sessionmaker(engine),
+        worker_id=worker_id,
+        poll_seconds=settings.worker_poll_seconds,
+        lease_seconds=settings.job_lease_seconds,
+        stop=stop,
+        burst=burst,
+    )
     engine.dispose()
     console.print(f"worker {worker_id} ran {done} jobs")

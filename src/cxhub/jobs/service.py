@@ -80,9 +80,7 @@ def claim(session: Session, *, worker_id: str, lease_seconds: int, now: dt.datet
         session.execute(update(Job).where(Job.id == job_id).values(**claimed))
     else:
         candidate = select(Job.id).where(_due(now)).order_by(Job.run_at).limit(1).scalar_subquery()
-        job_id = session.scalar(
-            update(Job).where(Job.id == candidate, _due(now)).values(**claimed).returning(Job.id)
-        )
+        job_id = session.scalar(update(Job).where(Job.id == candidate, _due(now)).values(**claimed).returning(Job.id))
         if job_id is None:
             return None
     session.expire_all()

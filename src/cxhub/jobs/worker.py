@@ -40,7 +40,7 @@ def run_one(factory: sessionmaker[Session], *, worker_id: str, lease_seconds: in
             finished = session.get(Job, job_id)
             if finished is not None:
                 service.complete(session, job=finished)
-    except Exception:  # noqa: BLE001 - any failure of a handler is recorded and retried
+    except Exception:
         error = traceback.format_exc()
         log.warning("job %s (%s) failed", job_id, name)
         with unit_of_work(factory) as session:
@@ -91,8 +91,12 @@ def start_in_process_worker(factory: sessionmaker[Session], settings: Settings) 
     def work() -> None:
         while not stop_event.is_set():
             try:
-                run_worker(factory, poll_seconds=settings.worker_poll_seconds,
-                           lease_seconds=settings.job_lease_seconds, stop=stop_event)
+                run_worker(
+                    factory,
+                    poll_seconds=settings.worker_poll_seconds,
+                    lease_seconds=settings.job_lease_seconds,
+                    stop=stop_event,
+                )
             except Exception:  # a lost database connection must not end the worker for good
                 log.exception("in-process worker failed; restarting")
                 stop_event.wait(settings.worker_poll_seconds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import re
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
@@ -21,19 +21,18 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
+CURSOR_PATTERN = r"^[0-9a-z]{1,26}$"
+
+
 def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+    """A cursor is the last id of the page (ids sort by creation time); clients treat it as opaque."""
+    return last_id
 
 
 def decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CxhubError("cursor is not valid", status=422, field="cursor") from exc
-    if not value or len(value) > 64:
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
         raise CxhubError("cursor is not valid", status=422, field="cursor")
-    return value
+    return cursor
 
 
 def paginate(

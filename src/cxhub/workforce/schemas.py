@@ -60,7 +60,7 @@ def _interval(value: tuple[str, str]) -> tuple[str, str]:
     return value
 
 
-Country = Annotated[str, AfterValidator(_country)]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(_country)]
 TimeZone = Annotated[str, AfterValidator(_zone)]
 Language = Annotated[str, AfterValidator(_language)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
