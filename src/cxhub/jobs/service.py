@@ -90,8 +90,7 @@ def claim(session: Session, *, worker_id: str, lease_seconds: int, now: dt.datet
 def complete(session: Session, *, job: Job) -> None:
     job.status = DONE
     job.finished_at = utcnow()
-    job.locked_by = None
-    job.lease_expires_at = None
+    job.lease_expires_at = None  # locked_by stays: which worker ran it
     session.flush()
 
 

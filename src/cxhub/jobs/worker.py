@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -23,10 +24,12 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+SCHEDULE_CHECK_SECONDS = 1.0  # how often a busy worker also looks for due schedules
+
+
 def run_one(factory: sessionmaker[Session], *, worker_id: str, lease_seconds: int) -> bool:
     """Run one due job if there is one; returns whether a job was run."""
     with unit_of_work(factory) as session:
-        service.enqueue_due_schedules(session)
         job = service.claim(session, worker_id=worker_id, lease_seconds=lease_seconds)
         if job is None:
             return False
@@ -64,7 +67,12 @@ def run_worker(
     worker_id = worker_id or default_worker_id()
     stop = stop or threading.Event()
     done = 0
+    schedules_checked = 0.0
     while not stop.is_set() and (max_jobs is None or done < max_jobs):
+        if time.monotonic() - schedules_checked >= SCHEDULE_CHECK_SECONDS:
+            with unit_of_work(factory) as session:
+                service.enqueue_due_schedules(session)
+            schedules_checked = time.monotonic()
         if run_one(factory, worker_id=worker_id, lease_seconds=lease_seconds):
             done += 1
             continue
