@@ -72,7 +72,8 @@ def _start_worker(job_db: str, *, lease: int = 300) -> subprocess.Popen[bytes]:
         "import tests.jobs.sample_tasks\n"
         "from cxhub.db import make_engine, make_sessionmaker\n"
         "from cxhub.jobs.worker import run_worker\n"
-        f"run_worker(make_sessionmaker(make_engine({job_db!r})), poll_seconds=0.05, lease_seconds={lease}, burst=True)\n"
+        f"factory = make_sessionmaker(make_engine({job_db!r}))\n"
+        f"run_worker(factory, poll_seconds=0.05, lease_seconds={lease}, burst=True)\n"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
