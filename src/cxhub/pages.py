@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from cxhub.auth.pages import router as auth_pages
+from cxhub.jobs.pages import router as jobs_pages
+from cxhub.workforce.pages import router as workforce_pages
 from cxhub.deps import PageActor, csrf_protect
 from cxhub.web import render
 
@@ -21,3 +23,5 @@ def start_page(request: Request, actor: PageActor) -> Response:
 
 router.include_router(home)
 router.include_router(auth_pages)
+router.include_router(workforce_pages)
+router.include_router(jobs_pages)

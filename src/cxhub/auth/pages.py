@@ -1,18 +1,25 @@
-"""Login, logout, password reset and password change pages."""
+"""Login, logout, passwords, the user's API tokens and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from cxhub.auth import repository
 from cxhub.auth import service as auth_service
-from cxhub.auth.models import User
+from cxhub.auth.actor import Actor
+from cxhub.auth.models import ApiToken, AuditEvent, User
+from cxhub.auth.permissions import Permission
+from cxhub.auth.schemas import AuditFilter
 from cxhub.config import get_settings
-from cxhub.deps import SessionDep, client_address, csrf_protect, page_user
-from cxhub.errors import CxhubError
+from cxhub.deps import SessionDep, client_address, csrf_protect, page_user, require
+from cxhub.errors import CxhubError, NotFound
+from cxhub.kit.pagination import CURSOR_PATTERN, paginate
 from cxhub.web import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -147,3 +154,68 @@ def change_password(
         error=None,
         message="Your password is changed. Log in with the new one.",
     )
+
+
+# API tokens and the audit log
+
+CanManageTokens = Annotated[Actor, Depends(require(Permission.TOKENS_MANAGE, pages=True))]
+CanReadAudit = Annotated[Actor, Depends(require(Permission.AUDIT_READ, pages=True))]
+
+
+def _tokens_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
+                 created: str | None = None) -> Response:
+    tokens = session.scalars(repository.tokens_of(actor.user_id).order_by(ApiToken.id.desc())).all()
+    return render(request, "auth/tokens.html", status_code=status, tokens=tokens, created=created)
+
+
+@router.get("/tokens")
+def tokens_page(request: Request, session: SessionDep, actor: CanManageTokens) -> Response:
+    return _tokens_page(request, session, actor)
+
+
+@router.post("/tokens")
+def create_token(
+    request: Request, session: SessionDep, actor: CanManageTokens, name: Annotated[str, Form(min_length=1, max_length=200)]
+) -> Response:
+    user = session.get_one(User, actor.user_id)
+    _, secret = auth_service.create_api_token(session, user=user, name=name.strip() or "token", actor=actor)
+    return _tokens_page(request, session, actor, status=201, created=secret)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(request: Request, session: SessionDep, actor: CanManageTokens, token_id: str) -> Response:
+    api_token = session.scalar(repository.tokens_of(actor.user_id).where(ApiToken.id == token_id))
+    if api_token is None:
+        raise NotFound("token")
+    auth_service.revoke_api_token(session, api_token=api_token, actor=actor)
+    return RedirectResponse("/tokens", status_code=303)
+
+
+def _day(value: str | None, field: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
+    except ValueError as exc:
+        raise CxhubError("dates are YYYY-MM-DD", status=422, field=field) from exc
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    actor: CanReadAudit,
+    action: Annotated[str, Query(max_length=60)] = "",
+    actor_email: Annotated[str, Query(max_length=320)] = "",
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+) -> Response:
+    until_day = _day(until, "until")
+    audit_filter = AuditFilter(action=action or None, actor_email=actor_email or None, since=_day(since, "since"),
+                               until=until_day + dt.timedelta(days=1) if until_day else None)
+    events, next_cursor = paginate(session, repository.audit_events(audit_filter), AuditEvent.id, cursor=cursor,
+                                   limit=50, newest_first=True)
+    filters = {"action": action, "actor_email": actor_email, "since": since, "until": until}
+    next_url = "/audit?" + urlencode({**filters, "cursor": next_cursor}) if next_cursor else None
+    return render(request, "auth/audit.html", events=events, filters=filters, next_url=next_url)

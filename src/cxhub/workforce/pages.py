@@ -1,0 +1,282 @@
+"""Workforce pages: organisations with their sites and teams, agents, users."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxhub.auth.actor import Actor
+from cxhub.auth.models import User
+from cxhub.auth.permissions import Permission, Role
+from cxhub.deps import PageActor, SessionDep, csrf_protect, require
+from cxhub.errors import CxhubError, Forbidden
+from cxhub.web import render
+from cxhub.workforce import repository, service
+from cxhub.workforce.models import Agent, Organisation, Site, Team
+from cxhub.workforce.schemas import OrganisationCreate, OrganisationUpdate, SiteCreate, TeamCreate
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+P = Permission
+CanReadOrganisations = Annotated[Actor, Depends(require(P.ORGANISATIONS_READ, pages=True))]
+CanManageOrganisations = Annotated[Actor, Depends(require(P.ORGANISATIONS_MANAGE, pages=True))]
+CanReadAgents = Annotated[Actor, Depends(require(P.AGENTS_READ, pages=True))]
+CanReadUsers = Annotated[Actor, Depends(require(P.USERS_READ, pages=True))]
+CanManageUsers = Annotated[Actor, Depends(require(P.USERS_MANAGE, pages=True))]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _words(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _invalid(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
+def _organisation(session: SessionDep, actor: PageActor, organisation_id: str) -> Organisation:
+    return service.get_organisation(session, actor=actor, organisation_id=organisation_id)
+
+
+OrganisationInScope = Annotated[Organisation, Depends(_organisation)]
+
+
+# organisations
+
+
+def _organisations_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
+                        error: str | None = None, form: dict[str, str] | None = None) -> Response:
+    organisations = session.scalars(repository.readable_organisations(actor).order_by(Organisation.name)).all()
+    site_counts = dict(
+        session.execute(select(Site.organisation_id, func.count()).group_by(Site.organisation_id)).all()
+    )
+    can_create = actor.can(P.ORGANISATIONS_MANAGE) and not actor.is_partner
+    return render(request, "workforce/organisations.html", status_code=status, organisations=organisations,
+                  site_counts=site_counts, can_create=can_create, error=error, form=form or {})
+
+
+@router.get("/organisations")
+def organisations_page(request: Request, session: SessionDep, actor: CanReadOrganisations) -> Response:
+    return _organisations_page(request, session, actor)
+
+
+@router.post("/organisations")
+def create_organisation(
+    request: Request,
+    session: SessionDep,
+    actor: CanManageOrganisations,
+    name: Annotated[str, Form(max_length=200)],
+    kind: Annotated[str, Form(max_length=20)],
+    country: Annotated[str, Form(max_length=2)],
+) -> Response:
+    form = {"name": name, "kind": kind, "country": country}
+    try:
+        with session.begin_nested():
+            organisation = service.create_organisation(
+                session, organisation_create=OrganisationCreate.model_validate(form), actor=actor
+            )
+    except ValidationError as exc:
+        return _organisations_page(request, session, actor, status=422, error=_invalid(exc), form=form)
+    except CxhubError as exc:
+        return _organisations_page(request, session, actor, status=exc.status, error=exc.message, form=form)
+    return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
+
+
+def _organisation_page(request: Request, session: Session, actor: Actor, organisation: Organisation, *,
+                       status: int = 200, error: str | None = None) -> Response:
+    sites = session.scalars(select(Site).where(Site.organisation_id == organisation.id).order_by(Site.name)).all()
+    teams = session.scalars(select(Team).where(Team.organisation_id == organisation.id).order_by(Team.name)).all()
+    site_names = {site.id: site.name for site in sites}
+    return render(request, "workforce/organisation.html", status_code=status, organisation=organisation,
+                  sites=sites, teams=teams, site_names=site_names, weekdays=WEEKDAYS,
+                  can_manage=actor.can(P.ORGANISATIONS_MANAGE), error=error)
+
+
+@router.get("/organisations/{organisation_id}")
+def organisation_page(
+    request: Request, session: SessionDep, organisation: OrganisationInScope, actor: CanReadOrganisations
+) -> Response:
+    return _organisation_page(request, session, actor, organisation)
+
+
+@router.post("/organisations/{organisation_id}/data-policy")
+def update_data_policy(
+    request: Request,
+    session: SessionDep,
+    organisation: OrganisationInScope,
+    actor: CanManageOrganisations,
+    name: Annotated[str, Form(max_length=10)],
+    email: Annotated[str, Form(max_length=10)],
+    phone: Annotated[str, Form(max_length=10)],
+    address: Annotated[str, Form(max_length=10)],
+) -> Response:
+    policy = {"name": name, "email": email, "phone": phone, "address": address}
+    try:
+        with session.begin_nested():
+            service.update_organisation(session, organisation=organisation, actor=actor,
+                                        organisation_update=OrganisationUpdate.model_validate({"data_policy": policy}))
+    except ValidationError as exc:
+        return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
+    return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
+
+
+@router.post("/organisations/{organisation_id}/sites")
+def create_site(
+    request: Request,
+    session: SessionDep,
+    organisation: OrganisationInScope,
+    actor: CanManageOrganisations,
+    name: Annotated[str, Form(max_length=200)],
+    city: Annotated[str, Form(max_length=200)],
+    country: Annotated[str, Form(max_length=2)],
+    time_zone: Annotated[str, Form(max_length=64)],
+    location_band: Annotated[str, Form(max_length=20)],
+    opens: Annotated[str, Form(max_length=5)] = "09:00",
+    closes: Annotated[str, Form(max_length=5)] = "17:00",
+    days: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    hours = {day: [[opens, closes]] for day in (days or []) if day in WEEKDAYS}
+    data: dict[str, Any] = {"organisation_id": organisation.id, "name": name, "city": city, "country": country,
+                            "time_zone": time_zone, "location_band": location_band, "opening_hours": hours}
+    try:
+        with session.begin_nested():
+            service.create_site(session, site_create=SiteCreate.model_validate(data), actor=actor)
+    except ValidationError as exc:
+        return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
+    except CxhubError as exc:
+        return _organisation_page(request, session, actor, organisation, status=exc.status, error=exc.message)
+    return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
+
+
+@router.post("/organisations/{organisation_id}/teams")
+def create_team(
+    request: Request,
+    session: SessionDep,
+    organisation: OrganisationInScope,
+    actor: CanManageOrganisations,
+    site_id: Annotated[str, Form(max_length=26)],
+    name: Annotated[str, Form(max_length=200)],
+    channels: Annotated[list[str] | None, Form()] = None,
+    languages: Annotated[str, Form(max_length=500)] = "",
+    skills: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    data = {"site_id": site_id, "name": name, "channels": channels or [], "languages": _words(languages),
+            "skills": _words(skills)}
+    try:
+        with session.begin_nested():
+            team_create = TeamCreate.model_validate(data)
+            site = session.get(Site, team_create.site_id)
+            if site is None or site.organisation_id != organisation.id:
+                raise CxhubError("choose a site of this organisation", status=422, field="site_id")
+            service.create_team(session, team_create=team_create, actor=actor)
+    except ValidationError as exc:
+        return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
+    except CxhubError as exc:
+        return _organisation_page(request, session, actor, organisation, status=exc.status, error=exc.message)
+    return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
+
+
+# agents
+
+
+@router.get("/agents")
+def agents_page(request: Request, session: SessionDep, actor: CanReadAgents) -> Response:
+    rows = session.execute(
+        repository.readable_agents(actor)
+        .add_columns(User, Team, Organisation)
+        .join(User, User.id == Agent.user_id)
+        .join(Team, Team.id == Agent.team_id)
+        .join(Organisation, Organisation.id == Agent.organisation_id)
+        .order_by(Organisation.name, Team.name, User.name)
+    ).all()
+    return render(request, "workforce/agents.html", rows=rows)
+
+
+# users
+
+
+def _users_page(request: Request, session: Session, actor: Actor, *, status: int = 200, error: str | None = None,
+                created: dict[str, str] | None = None) -> Response:
+    rows = session.execute(
+        repository.readable_users(actor)
+        .add_columns(Organisation)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .order_by(Organisation.name, User.name)
+    ).all()
+    organisations = session.scalars(repository.readable_organisations(actor).order_by(Organisation.name)).all()
+    return render(request, "workforce/users.html", status_code=status, rows=rows, organisations=organisations,
+                  roles=list(Role), can_manage=actor.can(P.USERS_MANAGE), error=error, created=created)
+
+
+@router.get("/users")
+def users_page(request: Request, session: SessionDep, actor: CanReadUsers) -> Response:
+    return _users_page(request, session, actor)
+
+
+@router.post("/users")
+def create_user(
+    request: Request,
+    session: SessionDep,
+    actor: CanManageUsers,
+    email: Annotated[str, Form(max_length=320)],
+    name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=30)],
+    organisation_id: Annotated[str, Form(max_length=26)],
+    password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        if role not in {r.value for r in Role}:
+            raise CxhubError("choose a role", status=422, field="role")
+        with session.begin_nested():
+            user, generated = service.create_user(
+                session, email=email, name=name.strip(), role=Role(role), organisation_id=organisation_id,
+                password=password or None, actor=actor,
+            )
+    except CxhubError as exc:
+        return _users_page(request, session, actor, status=exc.status, error=exc.message)
+    created = {"email": user.email, "temporary_password": generated or ""}
+    return _users_page(request, session, actor, status=201, created=created)
+
+
+def _user(session: SessionDep, actor: PageActor, user_id: str) -> User:
+    return service.get_user(session, actor=actor, user_id=user_id)
+
+
+UserInScope = Annotated[User, Depends(_user)]
+
+
+@router.post("/users/{user_id}/active")
+def set_user_active(
+    request: Request,
+    session: SessionDep,
+    user: UserInScope,
+    actor: CanManageUsers,
+    active: Annotated[bool, Form()],
+) -> Response:
+    try:
+        with session.begin_nested():
+            service.update_user(session, user=user, is_active=active, actor=actor)
+    except Forbidden as exc:
+        return _users_page(request, session, actor, status=403, error=exc.message)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/password-reset")
+def reset_user_password(
+    request: Request,
+    session: SessionDep,
+    user: UserInScope,
+    actor: CanManageUsers,
+    temporary_password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    try:
+        with session.begin_nested():
+            service.reset_password_by_admin(session, user=user, temporary_password=temporary_password, actor=actor)
+    except CxhubError as exc:
+        return _users_page(request, session, actor, status=exc.status, error=exc.message)
+    return RedirectResponse("/users", status_code=303)
