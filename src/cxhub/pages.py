@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from cxhub.auth.pages import router as auth_pages
-from cxhub.jobs.pages import router as jobs_pages
-from cxhub.workforce.pages import router as workforce_pages
 from cxhub.deps import PageActor, csrf_protect
+from cxhub.jobs.pages import router as jobs_pages
 from cxhub.web import render
+from cxhub.workforce.pages import router as workforce_pages
 
 router = APIRouter(include_in_schema=False)
 home = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

@@ -13,8 +13,11 @@ Login = Callable[..., TestClient]
 
 def _try(client: TestClient, email: str, password: str) -> int:
     page = client.get("/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
-                       follow_redirects=False).status_code
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    ).status_code
 
 
 def test_login_then_logout(client: TestClient, world: object) -> None:
@@ -32,8 +35,9 @@ def test_wrong_password_then_rate_limit_per_account(client: TestClient, world: o
         assert _try(client, "qa@lumen.example", "wrong-password") == 401
     assert _try(client, "qa@lumen.example", "demo-password") == 429
     page = client.get("/login")
-    limited = client.post("/login", data={"email": "qa@lumen.example", "password": "demo-password",
-                                          "csrf_token": csrf_from(page.text)})
+    limited = client.post(
+        "/login", data={"email": "qa@lumen.example", "password": "demo-password", "csrf_token": csrf_from(page.text)}
+    )
     assert "too many failed logins" in limited.text
 
 
@@ -46,9 +50,16 @@ def test_rate_limit_per_address_across_accounts(client: TestClient, world: objec
 def test_login_redirects_only_to_local_paths(client: TestClient, world: object) -> None:
     page = client.get("/login?next=https://evil.example/")
     assert 'value="/"' in page.text
-    response = client.post("/login", data={"email": "admin@lumen.example", "password": "demo-password",
-                                           "next": "//evil.example", "csrf_token": csrf_from(page.text)},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "email": "admin@lumen.example",
+            "password": "demo-password",
+            "next": "//evil.example",
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 

@@ -34,21 +34,43 @@ def test_organisations_page_lists_all_for_in_house_and_own_for_partner(login: Lo
 def test_admin_creates_an_organisation_site_and_team(login: Login) -> None:
     client = login("admin@lumen.example")
     page = client.get("/organisations")
-    created = client.post("/organisations", data={"name": "O'Brien & <Sons>", "kind": "outsourced", "country": "IE",
-                                                  "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    created = client.post(
+        "/organisations",
+        data={"name": "O'Brien & <Sons>", "kind": "outsourced", "country": "IE", "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
     assert created.status_code == 303
     detail = client.get(created.headers["location"])
     assert "O&#39;Brien &amp; &lt;Sons&gt;" in detail.text
     assert "<Sons>" not in detail.text
     token = csrf_from(detail.text)
-    site = client.post(f"{created.headers['location']}/sites", data={
-        "name": "Cork", "city": "Cork", "country": "IE", "time_zone": "Europe/Dublin", "location_band": "onshore",
-        "opens": "08:00", "closes": "18:00", "days": ["mon", "tue"], "csrf_token": token})
+    site = client.post(
+        f"{created.headers['location']}/sites",
+        data={
+            "name": "Cork",
+            "city": "Cork",
+            "country": "IE",
+            "time_zone": "Europe/Dublin",
+            "location_band": "onshore",
+            "opens": "08:00",
+            "closes": "18:00",
+            "days": ["mon", "tue"],
+            "csrf_token": token,
+        },
+    )
     assert site.status_code == 200
     assert "08:00–18:00" in site.text
-    bad = client.post(f"{created.headers['location']}/sites", data={
-        "name": "Nowhere", "city": "X", "country": "IE", "time_zone": "Mars/Olympus", "location_band": "onshore",
-        "csrf_token": token})
+    bad = client.post(
+        f"{created.headers['location']}/sites",
+        data={
+            "name": "Nowhere",
+            "city": "X",
+            "country": "IE",
+            "time_zone": "Mars/Olympus",
+            "location_band": "onshore",
+            "csrf_token": token,
+        },
+    )
     assert bad.status_code == 422
     assert "IANA time zone" in bad.text
 
@@ -58,17 +80,21 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(login: Log
     response = client.post("/organisations", data={"name": "Sneaky", "kind": "outsourced", "country": "PT"})
     assert response.status_code == 403
     assert "Sneaky" not in client.get("/organisations").text
-    forged = client.post("/organisations", data={"name": "Sneaky", "kind": "outsourced", "country": "PT",
-                                                 "csrf_token": "0" * 64})
+    forged = client.post(
+        "/organisations", data={"name": "Sneaky", "kind": "outsourced", "country": "PT", "csrf_token": "0" * 64}
+    )
     assert forged.status_code == 403
 
 
 def test_htmx_requests_carry_the_token_in_a_header(login: Login) -> None:
     client = login("admin@lumen.example")
     page = client.get("/organisations")
-    response = client.post("/organisations", data={"name": "Via htmx", "kind": "outsourced", "country": "PT"},
-                           headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page.text)},
-                           follow_redirects=False)
+    response = client.post(
+        "/organisations",
+        data={"name": "Via htmx", "kind": "outsourced", "country": "PT"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
 
 
@@ -91,9 +117,16 @@ def test_users_page_needs_the_permission_and_admin_creates_users(login: Login) -
     assert "Ciarán O&#39;Brien" in page.text
     orgs = client.get("/organisations").text
     atlantic_id = _org_link(orgs, "Atlantic CX").rsplit("/", 1)[1]
-    created = client.post("/users", data={"email": "new.agent@atlantic.example", "name": "<b>Bold</b> Agent",
-                                          "role": "agent", "organisation_id": atlantic_id,
-                                          "csrf_token": csrf_from(page.text)})
+    created = client.post(
+        "/users",
+        data={
+            "email": "new.agent@atlantic.example",
+            "name": "<b>Bold</b> Agent",
+            "role": "agent",
+            "organisation_id": atlantic_id,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert created.status_code == 201
     assert "Temporary password" in created.text
     assert "&lt;b&gt;Bold&lt;/b&gt; Agent" in created.text

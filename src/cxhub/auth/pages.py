@@ -162,8 +162,9 @@ CanManageTokens = Annotated[Actor, Depends(require(Permission.TOKENS_MANAGE, pag
 CanReadAudit = Annotated[Actor, Depends(require(Permission.AUDIT_READ, pages=True))]
 
 
-def _tokens_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
-                 created: str | None = None) -> Response:
+def _tokens_page(
+    request: Request, session: Session, actor: Actor, *, status: int = 200, created: str | None = None
+) -> Response:
     tokens = session.scalars(repository.tokens_of(actor.user_id).order_by(ApiToken.id.desc())).all()
     return render(request, "auth/tokens.html", status_code=status, tokens=tokens, created=created)
 
@@ -175,7 +176,10 @@ def tokens_page(request: Request, session: SessionDep, actor: CanManageTokens) -
 
 @router.post("/tokens")
 def create_token(
-    request: Request, session: SessionDep, actor: CanManageTokens, name: Annotated[str, Form(min_length=1, max_length=200)]
+    request: Request,
+    session: SessionDep,
+    actor: CanManageTokens,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> Response:
     user = session.get_one(User, actor.user_id)
     _, secret = auth_service.create_api_token(session, user=user, name=name.strip() or "token", actor=actor)
@@ -212,10 +216,15 @@ def audit_page(
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
 ) -> Response:
     until_day = _day(until, "until")
-    audit_filter = AuditFilter(action=action or None, actor_email=actor_email or None, since=_day(since, "since"),
-                               until=until_day + dt.timedelta(days=1) if until_day else None)
-    events, next_cursor = paginate(session, repository.audit_events(audit_filter), AuditEvent.id, cursor=cursor,
-                                   limit=50, newest_first=True)
+    audit_filter = AuditFilter(
+        action=action or None,
+        actor_email=actor_email or None,
+        since=_day(since, "since"),
+        until=until_day + dt.timedelta(days=1) if until_day else None,
+    )
+    events, next_cursor = paginate(
+        session, repository.audit_events(audit_filter), AuditEvent.id, cursor=cursor, limit=50, newest_first=True
+    )
     filters = {"action": action, "actor_email": actor_email, "since": since, "until": until}
     next_url = "/audit?" + urlencode({**filters, "cursor": next_cursor}) if next_cursor else None
     return render(request, "auth/audit.html", events=events, filters=filters, next_url=next_url)

@@ -49,15 +49,28 @@ OrganisationInScope = Annotated[Organisation, Depends(_organisation)]
 # organisations
 
 
-def _organisations_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
-                        error: str | None = None, form: dict[str, str] | None = None) -> Response:
+def _organisations_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
     organisations = session.scalars(repository.readable_organisations(actor).order_by(Organisation.name)).all()
-    site_counts = dict(
-        session.execute(select(Site.organisation_id, func.count()).group_by(Site.organisation_id)).all()
-    )
+    site_counts = dict(session.execute(select(Site.organisation_id, func.count()).group_by(Site.organisation_id)).all())
     can_create = actor.can(P.ORGANISATIONS_MANAGE) and not actor.is_partner
-    return render(request, "workforce/organisations.html", status_code=status, organisations=organisations,
-                  site_counts=site_counts, can_create=can_create, error=error, form=form or {})
+    return render(
+        request,
+        "workforce/organisations.html",
+        status_code=status,
+        organisations=organisations,
+        site_counts=site_counts,
+        can_create=can_create,
+        error=error,
+        form=form or {},
+    )
 
 
 @router.get("/organisations")
@@ -87,14 +100,30 @@ def create_organisation(
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
-def _organisation_page(request: Request, session: Session, actor: Actor, organisation: Organisation, *,
-                       status: int = 200, error: str | None = None) -> Response:
+def _organisation_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    organisation: Organisation,
+    *,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
     sites = session.scalars(select(Site).where(Site.organisation_id == organisation.id).order_by(Site.name)).all()
     teams = session.scalars(select(Team).where(Team.organisation_id == organisation.id).order_by(Team.name)).all()
     site_names = {site.id: site.name for site in sites}
-    return render(request, "workforce/organisation.html", status_code=status, organisation=organisation,
-                  sites=sites, teams=teams, site_names=site_names, weekdays=WEEKDAYS,
-                  can_manage=actor.can(P.ORGANISATIONS_MANAGE), error=error)
+    return render(
+        request,
+        "workforce/organisation.html",
+        status_code=status,
+        organisation=organisation,
+        sites=sites,
+        teams=teams,
+        site_names=site_names,
+        weekdays=WEEKDAYS,
+        can_manage=actor.can(P.ORGANISATIONS_MANAGE),
+        error=error,
+    )
 
 
 @router.get("/organisations/{organisation_id}")
@@ -118,8 +147,12 @@ def update_data_policy(
     policy = {"name": name, "email": email, "phone": phone, "address": address}
     try:
         with session.begin_nested():
-            service.update_organisation(session, organisation=organisation, actor=actor,
-                                        organisation_update=OrganisationUpdate.model_validate({"data_policy": policy}))
+            service.update_organisation(
+                session,
+                organisation=organisation,
+                actor=actor,
+                organisation_update=OrganisationUpdate.model_validate({"data_policy": policy}),
+            )
     except ValidationError as exc:
         return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
@@ -141,8 +174,15 @@ def create_site(
     days: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     hours = {day: [[opens, closes]] for day in (days or []) if day in WEEKDAYS}
-    data: dict[str, Any] = {"organisation_id": organisation.id, "name": name, "city": city, "country": country,
-                            "time_zone": time_zone, "location_band": location_band, "opening_hours": hours}
+    data: dict[str, Any] = {
+        "organisation_id": organisation.id,
+        "name": name,
+        "city": city,
+        "country": country,
+        "time_zone": time_zone,
+        "location_band": location_band,
+        "opening_hours": hours,
+    }
     try:
         with session.begin_nested():
             service.create_site(session, site_create=SiteCreate.model_validate(data), actor=actor)
@@ -165,8 +205,13 @@ def create_team(
     languages: Annotated[str, Form(max_length=500)] = "",
     skills: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    data = {"site_id": site_id, "name": name, "channels": channels or [], "languages": _words(languages),
-            "skills": _words(skills)}
+    data = {
+        "site_id": site_id,
+        "name": name,
+        "channels": channels or [],
+        "languages": _words(languages),
+        "skills": _words(skills),
+    }
     try:
         with session.begin_nested():
             team_create = TeamCreate.model_validate(data)
@@ -200,8 +245,15 @@ def agents_page(request: Request, session: SessionDep, actor: CanReadAgents) -> 
 # users
 
 
-def _users_page(request: Request, session: Session, actor: Actor, *, status: int = 200, error: str | None = None,
-                created: dict[str, str] | None = None) -> Response:
+def _users_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    created: dict[str, str] | None = None,
+) -> Response:
     rows = session.execute(
         repository.readable_users(actor)
         .add_columns(Organisation)
@@ -209,8 +261,17 @@ def _users_page(request: Request, session: Session, actor: Actor, *, status: int
         .order_by(Organisation.name, User.name)
     ).all()
     organisations = session.scalars(repository.readable_organisations(actor).order_by(Organisation.name)).all()
-    return render(request, "workforce/users.html", status_code=status, rows=rows, organisations=organisations,
-                  roles=list(Role), can_manage=actor.can(P.USERS_MANAGE), error=error, created=created)
+    return render(
+        request,
+        "workforce/users.html",
+        status_code=status,
+        rows=rows,
+        organisations=organisations,
+        roles=list(Role),
+        can_manage=actor.can(P.USERS_MANAGE),
+        error=error,
+        created=created,
+    )
 
 
 @router.get("/users")
@@ -234,8 +295,13 @@ def create_user(
             raise CxhubError("choose a role", status=422, field="role")
         with session.begin_nested():
             user, generated = service.create_user(
-                session, email=email, name=name.strip(), role=Role(role), organisation_id=organisation_id,
-                password=password or None, actor=actor,
+                session,
+                email=email,
+                name=name.strip(),
+                role=Role(role),
+                organisation_id=organisation_id,
+                password=password or None,
+                actor=actor,
             )
     except CxhubError as exc:
         return _users_page(request, session, actor, status=exc.status, error=exc.message)
