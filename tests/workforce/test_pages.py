@@ -59,7 +59,7 @@ def test_admin_creates_an_organisation_site_and_team(login: Login) -> None:
         },
     )
     assert site.status_code == 200
-    assert "08:00–18:00" in site.text
+    assert "08:00\u201318:00" in site.text
     bad = client.post(
         f"{created.headers['location']}/sites",
         data={

@@ -96,7 +96,7 @@ def complete(session: Session, *, job: Job) -> None:
 
 def backoff_seconds(attempts: int) -> float:
     """2 s, 4 s, 8 s ... capped at an hour, with up to 10 % jitter so retries spread out."""
-    delay = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    delay: float = min(BACKOFF_BASE_SECONDS * 2.0 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
     return delay * (1 + random.random() / 10)  # noqa: S311 - jitter, not secrecy
 
 
