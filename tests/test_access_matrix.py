@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cxhub.jobs.models import Job
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from cxhub.auth import service as auth_service
 from cxhub.auth.models import User
 from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from cxhub.demo import DEMO_USERS
+from cxhub.jobs.models import Job
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
