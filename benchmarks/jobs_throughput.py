@@ -13,13 +13,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import insert, make_url, text
 
 from cxhub.db import make_engine
 from cxhub.jobs.models import QUEUED, Job
+from cxhub.kit.databases import create_database, drop_database
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 from cxhub.migrate import upgrade
@@ -39,19 +39,11 @@ run_worker(make_sessionmaker(make_engine(sys.argv[1])), poll_seconds=0.05, burst
 """
 
 
-def _database() -> tuple[str, str | None]:
+def _database() -> tuple[str, bool]:
     base = os.environ.get("CXHUB_BENCH_DATABASE_URL")
     if not base:
-        return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3", None
-    url = make_url(base)
-    name = f"cxhub_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False), name
+        return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3", False
+    return create_database(base, "bench"), True
 
 
 def _run(url: str, workers: int) -> float:
@@ -93,13 +85,7 @@ def main() -> None:
         four = _run(url, 4)
     finally:
         if created:
-            admin = make_engine(
-                make_url(url).set(database="postgres").render_as_string(hide_password=False),
-                isolation_level="AUTOCOMMIT",
-            )
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(url)
     backend = make_url(url).get_backend_name()
     print(f"backend {backend}, {JOBS} jobs, {os.cpu_count()} cores")
     print(f"1 worker : {one:8.0f} jobs/s")

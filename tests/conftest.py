@@ -8,7 +8,6 @@ database or browser fails the run instead of skipping.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ os.environ.setdefault("CXHUB_IN_PROCESS_WORKER", "false")
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub import demo
@@ -30,6 +29,7 @@ from cxhub.auth import service as auth_service
 from cxhub.auth.repository import user_by_email
 from cxhub.config import get_settings
 from cxhub.db import make_engine
+from cxhub.kit.databases import create_database, drop_database
 from cxhub.migrate import upgrade
 
 PG_URL = os.environ.get("CXHUB_TEST_DATABASE_URL")
@@ -56,29 +56,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if require_browser:
                 raise pytest.UsageError("Chromium is required at /usr/bin/chromium")
             item.add_marker(pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium"))
-
-
-def create_database(base_url: str, suffix: str) -> str:
-    """A fresh PostgreSQL database beside the one in base_url; returns its URL."""
-    url = make_url(base_url)
-    name = f"{url.database or 'cxhub_test'}_{suffix}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(db_url: str) -> None:
-    url = make_url(db_url)
-    admin = make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")

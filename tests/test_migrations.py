@@ -12,9 +12,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from cxhub.db import make_engine
+from cxhub.kit.databases import create_database, drop_database
 from cxhub.migrate import alembic_config
 from cxhub.models_registry import metadata
-from tests.conftest import PG_URL, create_database, drop_database
+from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.integration
 

@@ -14,6 +14,7 @@ from cxhub.auth import service as auth_service
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
+from cxhub.db import unit_of_work
 from cxhub.errors import CxhubError, Forbidden, Redirect
 from cxhub.kit.pagination import CURSOR_PATTERN, MAX_LIMIT
 from cxhub.web import CSRF_FIELD, CSRF_HEADER, csrf_valid
@@ -22,15 +23,8 @@ from cxhub.workforce.service import actor_for_user
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler succeeds, rolled back otherwise."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with unit_of_work(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

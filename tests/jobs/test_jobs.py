@@ -23,10 +23,11 @@ from cxhub.db import make_engine, make_sessionmaker
 from cxhub.jobs import service
 from cxhub.jobs.models import DEAD, DONE, QUEUED, Job
 from cxhub.jobs.worker import run_worker
+from cxhub.kit.databases import create_database, drop_database
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 from cxhub.migrate import upgrade
-from tests.conftest import PG_URL, create_database, drop_database
+from tests.conftest import PG_URL
 from tests.jobs import sample_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]

@@ -51,7 +51,7 @@ def record_audit(
 ) -> AuditEvent:
     event = AuditEvent(
         actor_user_id=actor.user_id if actor else None,
-        actor_email=actor.email if actor else actor_email,
+        actor_email=actor.email if actor else (actor_email or "cli"),  # no actor: an operator at the CLI
         actor_organisation_id=actor.organisation_id if actor else None,
         action=action,
         target_type=target_type,
@@ -137,7 +137,6 @@ def create_api_token(session: Session, *, user: User, name: str, actor: Actor | 
     record_audit(
         session,
         actor=actor,
-        actor_email=None if actor else "cli",
         action="token.created",
         target_type="api_token",
         target_id=api_token.id,
@@ -152,7 +151,6 @@ def revoke_api_token(session: Session, *, api_token: ApiToken, actor: Actor | No
         record_audit(
             session,
             actor=actor,
-            actor_email=None if actor else "cli",
             action="token.revoked",
             target_type="api_token",
             target_id=api_token.id,

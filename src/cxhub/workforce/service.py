@@ -142,7 +142,6 @@ def create_organisation(
     record_audit(
         session,
         actor=actor,
-        actor_email=None if actor else "cli",
         action="organisation.created",
         target_type="organisation",
         target_id=organisation.id,
@@ -165,7 +164,6 @@ def update_organisation(
         record_audit(
             session,
             actor=actor,
-            actor_email=None if actor else "cli",
             action="organisation.data_policy_changed",
             target_type="organisation",
             target_id=organisation.id,
@@ -341,7 +339,6 @@ def create_user(
     record_audit(
         session,
         actor=actor,
-        actor_email=None if actor else "cli",
         action="user.created",
         target_type="user",
         target_id=user.id,
@@ -389,7 +386,6 @@ def update_user(
         record_audit(
             session,
             actor=actor,
-            actor_email=None if actor else "cli",
             action="user.permissions_changed",
             target_type="user",
             target_id=user.id,
@@ -405,7 +401,6 @@ def reset_password_by_admin(session: Session, *, user: User, temporary_password:
     record_audit(
         session,
         actor=actor,
-        actor_email=None if actor else "cli",
         action="user.password_reset_by_admin",
         target_type="user",
         target_id=user.id,
