@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import make_url, text
-
-from cxhub.db import make_engine
+from sqlalchemy import create_engine, make_url, text
 
 
 def _admin_url(url: str) -> str:
@@ -17,7 +15,7 @@ def create_database(base_url: str, label: str) -> str:
     """A fresh, empty database on the server of base_url; returns its URL."""
     url = make_url(base_url)
     name = f"{url.database or 'cxhub'}_{label}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(_admin_url(base_url), isolation_level="AUTOCOMMIT")
+    admin = create_engine(_admin_url(base_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -25,7 +23,7 @@ def create_database(base_url: str, label: str) -> str:
 
 
 def drop_database(url: str) -> None:
-    admin = make_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
+    admin = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     admin.dispose()
