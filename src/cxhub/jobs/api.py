@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.deps import Cursor, Limit, SessionDep, require
-from cxhub.errors import NotFound
 from cxhub.jobs import service
 from cxhub.jobs.models import Job
+from cxhub.jobs.schemas import JobRead
 from cxhub.kit.pagination import Page, paginate
 from cxhub.web import error_responses
 
 router = APIRouter(tags=["jobs"])
 CanManageJobs = Annotated[Actor, Depends(require(Permission.JOBS_MANAGE))]
 JobStatus = Literal["queued", "running", "done", "dead"]
-
-
-class JobRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    name: str
-    status: str
-    attempts: int
-    max_attempts: int
-    run_at: dt.datetime
-    last_error: str | None
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
 
 
 @router.get("/jobs", response_model=Page[JobRead], responses=error_responses(403))
@@ -56,7 +40,4 @@ def list_jobs(
 @router.post("/jobs/{job_id}/requeue", response_model=JobRead, responses=error_responses(403, 404))
 def requeue_job(session: SessionDep, actor: CanManageJobs, job_id: str) -> JobRead:
     """Put a dead job back in the queue with its attempts reset."""
-    job = session.get(Job, job_id)
-    if job is None or job.status != "dead":
-        raise NotFound("dead job")
     return JobRead.model_validate(service.requeue_dead(session, job_id=job_id))
