@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -136,3 +137,71 @@ def test_partner_lead_sees_only_their_colleagues(login: Login) -> None:
     page = login("lead@atlantic.example").get("/users")
     assert "Tiago Ferreira" in page.text
     assert "Aoife Byrne" not in page.text
+
+
+def test_lead_gives_a_user_an_agent_profile_and_edits_it(login: Login) -> None:
+    admin = login("admin@lumen.example")
+    page = admin.get("/users")
+    orgs = admin.get("/organisations").text
+    lumen_id = _org_link(orgs, "Lumen Care").rsplit("/", 1)[1]
+    admin.post(
+        "/users",
+        data={
+            "email": "new@lumen.example",
+            "name": "Nora New",
+            "role": "agent",
+            "organisation_id": lumen_id,
+            "password": "a-long-password",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    client = login("lead@lumen.example")
+    agents = client.get("/agents")
+    assert "Nora New (new@lumen.example)" in agents.text
+    user_id = re.search(r'<option value="([0-9a-z]+)">Nora New', agents.text).group(1)  # type: ignore[union-attr]
+    team_id = agents.text.split('name="team_id"><option value="')[1].split('"')[0]
+    form = {
+        "user_id": user_id,
+        "team_id": team_id,
+        "languages": "en:native, ga:working",
+        "skills": "billing:4",
+        "max_chat": "3",
+        "hourly_cost": "30.00",
+        "cost_currency": "EUR",
+        "cost_year": "2026",
+        "cost_basis": "fully_loaded",
+        "hire_date": "2026-10-01",
+        "csrf_token": csrf_from(agents.text),
+    }
+    bad = client.post("/agents", data={**form, "skills": "billing"})
+    assert bad.status_code == 422
+    assert "name:level" in bad.text
+    created = client.post("/agents", data=form, follow_redirects=False)
+    assert created.status_code == 303
+    listing = client.get("/agents").text
+    assert 'ga <span class="muted">(working)</span>' in listing
+    found = re.search(r'href="(/agents/[0-9a-z]+)">Nora New</a>', listing)
+    assert found
+    link = found.group(1)
+    edit = client.get(link)
+    assert 'value="en:native, ga:working"' in edit.text
+    updated = client.post(
+        link,
+        data={**form, "skills": "billing:5, returns:2", "leave_date": "2026-01-01", "csrf_token": csrf_from(edit.text)},
+    )
+    assert updated.status_code == 422
+    assert "leave date is before hire date" in updated.text
+    client.post(link, data={**form, "skills": "billing:5, returns:2", "csrf_token": csrf_from(edit.text)})
+    assert "returns 2" in client.get("/agents").text
+
+
+def test_a_team_in_use_is_not_deleted(login: Login) -> None:
+    client = login("vendors@lumen.example")
+    orgs = client.get("/organisations").text
+    page = client.get(_org_link(orgs, "Atlantic CX"))
+    found = re.search(r'action="(/organisations/[0-9a-z]+/teams/[0-9a-z]+/delete)"', page.text)
+    assert found
+    delete = found.group(1)
+    response = client.post(delete, data={"csrf_token": csrf_from(page.text)})
+    assert response.status_code == 409
+    assert "still in use" in response.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,17 +14,25 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission, Role
 from cxhub.deps import PageActor, SessionDep, csrf_protect, require
-from cxhub.errors import CxhubError, Forbidden
+from cxhub.errors import CxhubError, Forbidden, NotFound
 from cxhub.web import render
 from cxhub.workforce import repository, service
 from cxhub.workforce.models import Agent, Organisation, Site, Team
-from cxhub.workforce.schemas import OrganisationCreate, OrganisationUpdate, SiteCreate, TeamCreate
+from cxhub.workforce.schemas import (
+    AgentCreate,
+    AgentUpdate,
+    OrganisationCreate,
+    OrganisationUpdate,
+    SiteCreate,
+    TeamCreate,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 P = Permission
 CanReadOrganisations = Annotated[Actor, Depends(require(P.ORGANISATIONS_READ, pages=True))]
 CanManageOrganisations = Annotated[Actor, Depends(require(P.ORGANISATIONS_MANAGE, pages=True))]
 CanReadAgents = Annotated[Actor, Depends(require(P.AGENTS_READ, pages=True))]
+CanManageAgents = Annotated[Actor, Depends(require(P.AGENTS_MANAGE, pages=True))]
 CanReadUsers = Annotated[Actor, Depends(require(P.USERS_READ, pages=True))]
 CanManageUsers = Annotated[Actor, Depends(require(P.USERS_MANAGE, pages=True))]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -226,11 +234,85 @@ def create_team(
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
+@router.post("/organisations/{organisation_id}/{kind}/{record_id}/delete")
+def delete_site_or_team(
+    request: Request,
+    session: SessionDep,
+    organisation: OrganisationInScope,
+    actor: CanManageOrganisations,
+    kind: Literal["sites", "teams"],
+    record_id: str,
+) -> Response:
+    record: Site | Team
+    if kind == "sites":
+        record = service.get_site(session, actor=actor, site_id=record_id)
+    else:
+        record = service.get_team(session, actor=actor, team_id=record_id)
+    if record.organisation_id != organisation.id:
+        raise NotFound(kind[:-1])
+    try:
+        service.delete_record(session, record=record, what=kind[:-1])
+    except CxhubError as exc:
+        return _organisation_page(request, session, actor, organisation, status=exc.status, error=exc.message)
+    return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
+
+
 # agents
 
 
-@router.get("/agents")
-def agents_page(request: Request, session: SessionDep, actor: CanReadAgents) -> Response:
+def _pairs(value: str, what: str) -> list[tuple[str, str]]:
+    """ "pt:native, es:fluent" -> [("pt", "native"), ("es", "fluent")]."""
+    pairs = []
+    for part in _words(value):
+        key, sep, level = part.partition(":")
+        if not sep:
+            raise CxhubError(f"write {what} as name:level, separated by commas", status=422, field=what)
+        pairs.append((key.strip(), level.strip()))
+    return pairs
+
+
+def _agent_fields(form: dict[str, str]) -> dict[str, Any]:
+    capacity = {channel: form[f"max_{channel}"] for channel in ("chat", "email", "voice") if form.get(f"max_{channel}")}
+    return {
+        "languages": [{"code": code, "proficiency": level} for code, level in _pairs(form["languages"], "languages")],
+        "skills": [{"name": name, "level": level} for name, level in _pairs(form["skills"], "skills")],
+        "max_concurrent": capacity,
+        "hourly_cost": form.get("hourly_cost") or None,
+        "cost_currency": form.get("cost_currency") or None,
+        "cost_year": form.get("cost_year") or None,
+        "cost_basis": form.get("cost_basis") or None,
+        "hire_date": form.get("hire_date") or None,
+        "leave_date": form.get("leave_date") or None,
+    }
+
+
+AGENT_FORM_FIELDS = (
+    "team_id",
+    "languages",
+    "skills",
+    "max_chat",
+    "max_email",
+    "max_voice",
+    "hourly_cost",
+    "cost_currency",
+    "cost_year",
+    "cost_basis",
+    "hire_date",
+    "leave_date",
+)
+
+
+async def _agent_form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {name: str(form.get(name, "")).strip() for name in ("user_id", *AGENT_FORM_FIELDS)}
+
+
+AgentForm = Annotated[dict[str, str], Depends(_agent_form)]
+
+
+def _agents_page(
+    request: Request, session: Session, actor: Actor, *, status: int = 200, error: str | None = None
+) -> Response:
     rows = session.execute(
         repository.readable_agents(actor)
         .add_columns(User, Team, Organisation)
@@ -239,7 +321,91 @@ def agents_page(request: Request, session: SessionDep, actor: CanReadAgents) -> 
         .join(Organisation, Organisation.id == Agent.organisation_id)
         .order_by(Organisation.name, Team.name, User.name)
     ).all()
-    return render(request, "workforce/agents.html", rows=rows)
+    can_manage = actor.can(P.AGENTS_MANAGE)
+    teams = session.scalars(repository.readable_teams(actor).order_by(Team.name)).all() if can_manage else []
+    without_profile = (
+        session.scalars(
+            repository.readable_users(actor)
+            .where(User.id.not_in(select(Agent.user_id)), User.is_active.is_(True))
+            .order_by(User.name)
+        ).all()
+        if can_manage
+        else []
+    )
+    return render(
+        request,
+        "workforce/agents.html",
+        status_code=status,
+        rows=rows,
+        can_manage=can_manage,
+        teams=teams,
+        users=without_profile,
+        error=error,
+    )
+
+
+@router.get("/agents")
+def agents_page(request: Request, session: SessionDep, actor: CanReadAgents) -> Response:
+    return _agents_page(request, session, actor)
+
+
+@router.post("/agents")
+def create_agent(request: Request, session: SessionDep, actor: CanManageAgents, form: AgentForm) -> Response:
+    try:
+        with session.begin_nested():
+            data = {"user_id": form["user_id"], "team_id": form["team_id"], **_agent_fields(form)}
+            service.create_agent(session, agent_create=AgentCreate.model_validate(data), actor=actor)
+    except ValidationError as exc:
+        return _agents_page(request, session, actor, status=422, error=_invalid(exc))
+    except CxhubError as exc:
+        return _agents_page(request, session, actor, status=exc.status, error=exc.message)
+    return RedirectResponse("/agents", status_code=303)
+
+
+def _agent(session: SessionDep, actor: PageActor, agent_id: str) -> Agent:
+    return service.get_agent(session, actor=actor, agent_id=agent_id)
+
+
+AgentInScope = Annotated[Agent, Depends(_agent)]
+
+
+def _agent_page(
+    request: Request, session: Session, actor: Actor, agent: Agent, *, status: int = 200, error: str | None = None
+) -> Response:
+    user = session.get_one(User, agent.user_id)
+    teams = session.scalars(
+        repository.readable_teams(actor).where(Team.organisation_id == agent.organisation_id).order_by(Team.name)
+    ).all()
+    return render(
+        request,
+        "workforce/agent.html",
+        status_code=status,
+        agent=agent,
+        user=user,
+        teams=teams,
+        can_manage=actor.can(P.AGENTS_MANAGE),
+        error=error,
+    )
+
+
+@router.get("/agents/{agent_id}")
+def agent_page(request: Request, session: SessionDep, agent: AgentInScope, actor: CanReadAgents) -> Response:
+    return _agent_page(request, session, actor, agent)
+
+
+@router.post("/agents/{agent_id}")
+def update_agent(
+    request: Request, session: SessionDep, agent: AgentInScope, actor: CanManageAgents, form: AgentForm
+) -> Response:
+    try:
+        with session.begin_nested():
+            agent_update = AgentUpdate.model_validate({"team_id": form["team_id"], **_agent_fields(form)})
+            service.update_agent(session, agent=agent, agent_update=agent_update, actor=actor)
+    except ValidationError as exc:
+        return _agent_page(request, session, actor, agent, status=422, error=_invalid(exc))
+    except CxhubError as exc:
+        return _agent_page(request, session, actor, agent, status=exc.status, error=exc.message)
+    return RedirectResponse("/agents", status_code=303)
 
 
 # users
