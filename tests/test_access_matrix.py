@@ -251,3 +251,36 @@ def test_partner_lists_hold_nothing_of_another_organisation(
         items = client.get(path, params={"limit": 200}, headers=headers).json()["items"]
         assert items, path
         assert {i.get("organisation_id", i["id"]) for i in items} == {own_id}, path
+
+
+PAGES = [
+    Route("GET", "/", None, None, 200),
+    Route("GET", "/organisations", P.ORGANISATIONS_READ, None, 200),
+    Route("GET", "/organisations/{organisation_id}", P.ORGANISATIONS_READ, "organisation", 200),
+    Route("GET", "/agents", P.AGENTS_READ, None, 200),
+    Route("GET", "/agents/{agent_id}", P.AGENTS_READ, "agent", 200),
+    Route("GET", "/users", P.USERS_READ, None, 200),
+    Route("GET", "/tokens", P.TOKENS_MANAGE, None, 200),
+    Route("GET", "/audit", P.AUDIT_READ, None, 200),
+    Route("GET", "/jobs", P.JOBS_MANAGE, None, 200),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("email", "role", "organisation", "target"), CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
+def test_page_access_matrix(
+    login: Any, records: Records, email: str, role: Role, organisation: str, target: str
+) -> None:
+    client = login(email)
+    is_partner = organisation != "Lumen Care"
+    mismatches = []
+    for route in PAGES:
+        path, _ = _request(route, records, email, organisation, target)
+        response = client.get(path, follow_redirects=False)
+        want = expected(route, role, is_partner, target)
+        if response.status_code != want:
+            mismatches.append(f"GET {route.path}: {response.status_code} != {want}")
+        if want == 404:
+            other = OTHER_ORG[organisation]
+            assert other not in response.text
+    assert mismatches == []
