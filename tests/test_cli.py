@@ -108,6 +108,84 @@ def test_bad_input_is_a_clear_error_that_changes_nothing(cxhub) -> None:  # type
     assert cxhub("orgs", "list", "--json").stdout == before
 
 
+def test_brands_sites_and_teams(cxhub) -> None:  # type: ignore[no-untyped-def]
+    brand = json.loads(
+        cxhub(
+            "brands",
+            "create",
+            "--name",
+            "Lumen Outdoor",
+            "--home-country",
+            "IE",
+            "--time-zone",
+            "Europe/Dublin",
+            "--json",
+        ).stdout
+    )[0]
+    assert {b["name"] for b in json.loads(cxhub("brands", "list", "--json").stdout)} >= {"Lumen Home", brand["name"]}
+    site = json.loads(
+        cxhub(
+            "sites",
+            "create",
+            "--organisation",
+            "Atlantic CX",
+            "--name",
+            "Porto",
+            "--city",
+            "Porto",
+            "--country",
+            "PT",
+            "--time-zone",
+            "Europe/Lisbon",
+            "--location-band",
+            "nearshore",
+            "--hours",
+            "08:00-20:00",
+            "--days",
+            "mon,sat",
+            "--json",
+        ).stdout
+    )[0]
+    listed = next(s for s in json.loads(cxhub("sites", "list", "--json").stdout) if s["id"] == site["id"])
+    assert listed["opening_hours"] == {"mon": [["08:00", "20:00"]], "sat": [["08:00", "20:00"]]}
+    cxhub(
+        "teams",
+        "create",
+        "--site",
+        site["id"],
+        "--name",
+        "Porto Voice",
+        "--channels",
+        "voice",
+        "--languages",
+        "pt,es",
+        "--json",
+    )
+    team = next(t for t in json.loads(cxhub("teams", "list", "--json").stdout) if t["name"] == "Porto Voice")
+    assert team["languages"] == ["pt", "es"]
+    bad = cxhub(
+        "sites",
+        "create",
+        "--organisation",
+        "Atlantic CX",
+        "--name",
+        "X",
+        "--city",
+        "X",
+        "--country",
+        "PT",
+        "--time-zone",
+        "Lisbon",
+        "--location-band",
+        "nearshore",
+        ok=False,
+    )
+    assert bad.returncode == 1
+    assert "IANA time zone" in bad.stderr
+    agents = json.loads(cxhub("agents", "list", "--json").stdout)
+    assert {a["email"] for a in agents} >= {"agent@atlantic.example", "agent@pacific.example"}
+
+
 def test_demo_reset_rebuilds(cxhub) -> None:  # type: ignore[no-untyped-def]
     cxhub("demo", "--reset")
     orgs = json.loads(cxhub("orgs", "list", "--json").stdout)

@@ -6,9 +6,10 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -22,8 +23,8 @@ from cxhub.config import get_settings
 from cxhub.db import make_engine, make_sessionmaker, unit_of_work
 from cxhub.errors import CxhubError
 from cxhub.workforce import service as workforce_service
-from cxhub.workforce.models import Organisation
-from cxhub.workforce.schemas import OrganisationCreate, OrganisationKind
+from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
+from cxhub.workforce.schemas import BrandCreate, OrganisationCreate, OrganisationKind, SiteCreate, TeamCreate
 
 app = typer.Typer(help="cxhub: the Customer Experience Hub.", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
@@ -32,9 +33,18 @@ orgs_app = typer.Typer(help="Organisations: in-house, insourced, outsourced part
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(orgs_app, name="orgs")
+brands_app = typer.Typer(help="Brands.", no_args_is_help=True)
+sites_app = typer.Typer(help="Sites of organisations.", no_args_is_help=True)
+teams_app = typer.Typer(help="Teams at sites.", no_args_is_help=True)
+agents_app = typer.Typer(help="Agent profiles.", no_args_is_help=True)
+app.add_typer(brands_app, name="brands")
+app.add_typer(sites_app, name="sites")
+app.add_typer(teams_app, name="teams")
+app.add_typer(agents_app, name="agents")
 console = Console()
 err = Console(stderr=True)
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -221,18 +231,180 @@ def orgs_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an organisation."""
-    from pydantic import ValidationError
-
-    try:
-        organisation_create = OrganisationCreate(name=name, kind=_kind(kind), country=country)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        err.print(f"[red]error ({'.'.join(map(str, first['loc']))}):[/red] {first['msg']}")
-        raise typer.Exit(1) from exc
+    organisation_create = _validated(OrganisationCreate, {"name": name, "kind": _kind(kind), "country": country})
     with transaction() as session:
         org = workforce_service.create_organisation(session, organisation_create=organisation_create, actor=None)
         row = {"id": org.id, "name": org.name, "kind": org.kind, "country": org.country}
     _print([row], list(row), as_json, "organisation created")
+
+
+def _validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """Input checked by the same schema as the API; a bad field is a clear error and exit code 1."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err.print(f"[red]error ({'.'.join(map(str, first['loc']))}):[/red] {first['msg']}")
+        raise typer.Exit(1) from exc
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# brands, sites, teams, agents
+
+
+@brands_app.command("list")
+def brands_list(as_json: JsonOption = False) -> None:
+    """List brands."""
+    with transaction() as session:
+        rows = [
+            {"id": b.id, "name": b.name, "home_country": b.home_country, "time_zone": b.time_zone}
+            for b in session.scalars(select(Brand).order_by(Brand.name))
+        ]
+    _print(rows, ["name", "home_country", "time_zone", "id"], as_json, "brands")
+
+
+@brands_app.command("create")
+def brands_create(
+    name: Annotated[str, typer.Option(help="Brand name.")],
+    home_country: Annotated[str, typer.Option(help="ISO country code, e.g. IE.")],
+    time_zone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Dublin.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Create a brand."""
+    brand_create = _validated(BrandCreate, {"name": name, "home_country": home_country, "time_zone": time_zone})
+    with transaction() as session:
+        brand = workforce_service.create_brand(session, brand_create=brand_create, actor=None)
+        row = {"id": brand.id, "name": brand.name}
+    _print([row], list(row), as_json, "brand created")
+
+
+@sites_app.command("list")
+def sites_list(as_json: JsonOption = False) -> None:
+    """List sites with their organisation, time zone and location band."""
+    with transaction() as session:
+        rows = [
+            {
+                "id": s.id,
+                "organisation": o.name,
+                "name": s.name,
+                "city": s.city,
+                "country": s.country,
+                "time_zone": s.time_zone,
+                "location_band": s.location_band,
+                "opening_hours": s.opening_hours,
+            }
+            for s, o in session.execute(
+                select(Site, Organisation)
+                .join(Organisation, Organisation.id == Site.organisation_id)
+                .order_by(Organisation.name, Site.name)
+            )
+        ]
+    _print(rows, ["organisation", "name", "city", "time_zone", "location_band", "id"], as_json, "sites")
+
+
+@sites_app.command("create")
+def sites_create(
+    organisation: Annotated[str, typer.Option(help="Organisation name or id.")],
+    name: Annotated[str, typer.Option(help="Site name.")],
+    city: Annotated[str, typer.Option(help="City.")],
+    country: Annotated[str, typer.Option(help="ISO country code.")],
+    time_zone: Annotated[str, typer.Option(help="IANA time zone of the site.")],
+    location_band: Annotated[str, typer.Option(help="onshore, nearshore or offshore.")],
+    hours: Annotated[str, typer.Option(help="Opening hours every listed day, e.g. 08:00-18:00.")] = "09:00-17:00",
+    days: Annotated[str, typer.Option(help="Days open, comma-separated.")] = "mon,tue,wed,thu,fri",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a site with its opening hours."""
+    opens, _, closes = hours.partition("-")
+    with transaction() as session:
+        org = _organisation(session, organisation)
+        site_create = _validated(
+            SiteCreate,
+            {
+                "organisation_id": org.id,
+                "name": name,
+                "city": city,
+                "country": country,
+                "time_zone": time_zone,
+                "location_band": location_band,
+                "opening_hours": {day: [[opens, closes]] for day in _split(days)},
+            },
+        )
+        site = workforce_service.create_site(session, site_create=site_create, actor=None)
+        row = {"id": site.id, "name": site.name, "organisation": org.name}
+    _print([row], list(row), as_json, "site created")
+
+
+@teams_app.command("list")
+def teams_list(as_json: JsonOption = False) -> None:
+    """List teams with their site, channels, languages and skills."""
+    with transaction() as session:
+        rows = [
+            {
+                "id": t.id,
+                "site": s.name,
+                "name": t.name,
+                "channels": t.channels,
+                "languages": t.languages,
+                "skills": t.skills,
+            }
+            for t, s in session.execute(select(Team, Site).join(Site, Site.id == Team.site_id).order_by(Team.name))
+        ]
+    _print(rows, ["name", "site", "channels", "languages", "skills", "id"], as_json, "teams")
+
+
+@teams_app.command("create")
+def teams_create(
+    site: Annotated[str, typer.Option(help="Site id.")],
+    name: Annotated[str, typer.Option(help="Team name.")],
+    channels: Annotated[str, typer.Option(help="Comma-separated: email, chat, voice, social, reviews, commerce.")] = "",
+    languages: Annotated[str, typer.Option(help="Comma-separated language tags, e.g. pt,es.")] = "",
+    skills: Annotated[str, typer.Option(help="Comma-separated skills.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a team at a site."""
+    team_create = _validated(
+        TeamCreate,
+        {
+            "site_id": site,
+            "name": name,
+            "channels": _split(channels),
+            "languages": _split(languages),
+            "skills": _split(skills),
+        },
+    )
+    with transaction() as session:
+        team = workforce_service.create_team(session, team_create=team_create, actor=None)
+        row = {"id": team.id, "name": team.name}
+    _print([row], list(row), as_json, "team created")
+
+
+@agents_app.command("list")
+def agents_list(as_json: JsonOption = False) -> None:
+    """List agent profiles."""
+    with transaction() as session:
+        rows = [
+            {
+                "id": a.id,
+                "email": u.email,
+                "team": t.name,
+                "languages": a.languages,
+                "skills": a.skills,
+                "max_concurrent": a.max_concurrent,
+                "hourly_cost": a.hourly_cost,
+                "cost_currency": a.cost_currency,
+            }
+            for a, u, t in session.execute(
+                select(Agent, User, Team)
+                .join(User, User.id == Agent.user_id)
+                .join(Team, Team.id == Agent.team_id)
+                .order_by(User.email)
+            )
+        ]
+    _print(rows, ["email", "team", "hourly_cost", "cost_currency", "id"], as_json, "agents")
 
 
 def _kind(value: str) -> OrganisationKind:
