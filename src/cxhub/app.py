@@ -74,7 +74,7 @@ class BodySizeLimit:
 
 
 class _TooLarge(Exception):
-    pass
+    """Raised while reading a body that has passed the limit."""
 
 
 def create_app(

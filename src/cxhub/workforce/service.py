@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cxhub.auth import repository as auth_repository
 from cxhub.auth.actor import PARTNER_DEFAULT_POLICY, Actor, Visibility
@@ -73,35 +73,40 @@ def _flush_unique(session: Session, *, field: str, message: str) -> None:
         raise Conflict(message, field=field) from exc
 
 
-def _readable(session: Session, statement: Any, model: type[ModelT], item_id: str, what: str) -> ModelT:
-    found = session.scalar(statement.where(model.id == item_id))  # type: ignore[attr-defined]
+def _readable(
+    session: Session, statement: Select[ModelT], id_column: InstrumentedAttribute[str], item_id: str, what: str
+) -> ModelT:
+    """The record if the actor may see it; missing and out of scope are the same 404."""
+    found = session.scalar(statement.where(id_column == item_id))
     if found is None:
         raise NotFound(what)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def get_brand(session: Session, *, actor: Actor, brand_id: str) -> Brand:
-    return _readable(session, repository.readable_brands(actor), Brand, brand_id, "brand")
+    return _readable(session, repository.readable_brands(actor), Brand.id, brand_id, "brand")
 
 
 def get_organisation(session: Session, *, actor: Actor, organisation_id: str) -> Organisation:
-    return _readable(session, repository.readable_organisations(actor), Organisation, organisation_id, "organisation")
+    return _readable(
+        session, repository.readable_organisations(actor), Organisation.id, organisation_id, "organisation"
+    )
 
 
 def get_site(session: Session, *, actor: Actor, site_id: str) -> Site:
-    return _readable(session, repository.readable_sites(actor), Site, site_id, "site")
+    return _readable(session, repository.readable_sites(actor), Site.id, site_id, "site")
 
 
 def get_team(session: Session, *, actor: Actor, team_id: str) -> Team:
-    return _readable(session, repository.readable_teams(actor), Team, team_id, "team")
+    return _readable(session, repository.readable_teams(actor), Team.id, team_id, "team")
 
 
 def get_agent(session: Session, *, actor: Actor, agent_id: str) -> Agent:
-    return _readable(session, repository.readable_agents(actor), Agent, agent_id, "agent")
+    return _readable(session, repository.readable_agents(actor), Agent.id, agent_id, "agent")
 
 
 def get_user(session: Session, *, actor: Actor, user_id: str) -> User:
-    return _readable(session, repository.readable_users(actor), User, user_id, "user")
+    return _readable(session, repository.readable_users(actor), User.id, user_id, "user")
 
 
 def _require_in_house(actor: Actor | None, what: str) -> None:
