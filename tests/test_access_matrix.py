@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 from cxhub.auth import service as auth_service
 from cxhub.auth.models import User
 from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from cxhub.conversations.models import Conversation
+from cxhub.conversations.service import assign_conversation
+from cxhub.customers.models import Customer
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
@@ -72,6 +75,9 @@ ROUTES = [
     Route("DELETE", "/api/v1/tokens/{token_id}", P.TOKENS_MANAGE, "token", 200),
     Route("GET", "/api/v1/audit-events", P.AUDIT_READ, None, 200),
     Route("GET", "/api/v1/jobs", P.JOBS_MANAGE, None, 200),
+    Route("POST", "/api/v1/interactions", P.INTERACTIONS_CREATE, None, 201),
+    Route("GET", "/api/v1/conversations", P.CONVERSATIONS_READ, None, 200),
+    Route("GET", "/api/v1/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("POST", "/api/v1/jobs/{job_id}/requeue", P.JOBS_MANAGE, None, 200),
 ]
 
@@ -103,6 +109,7 @@ class Records:
 @pytest.fixture
 def records(world: Session) -> Records:
     by_org: dict[str, dict[str, str]] = {}
+    brand = world.scalars(select(Brand)).one()
     for org in world.scalars(select(Organisation)):
         site = world.scalars(select(Site).where(Site.organisation_id == org.id).order_by(Site.id)).first()
         assert site is not None
@@ -126,6 +133,13 @@ def records(world: Session) -> Records:
         spare_user = User(email=f"spare@{org.id}.example", name="Spare Person", role="agent", organisation_id=org.id)
         world.add_all([empty_team, spare_user])
         world.flush()
+        customer = Customer(brand_id=brand.id, name="Jane Doe")
+        world.add(customer)
+        world.flush()
+        conversation = Conversation(brand_id=brand.id, customer_id=customer.id, channel="chat")
+        world.add(conversation)
+        world.flush()
+        assign_conversation(world, conversation=conversation, organisation_id=org.id)
         by_org[org.name] = {
             "organisation": org.id,
             "site": site.id,
@@ -135,6 +149,7 @@ def records(world: Session) -> Records:
             "empty_site": empty_site.id,
             "empty_team": empty_team.id,
             "spare_user": spare_user.id,
+            "conversation": conversation.id,
         }
     tokens = {}
     for demo_user in DEMO_USERS:
@@ -144,7 +159,6 @@ def records(world: Session) -> Records:
         tokens[demo_user.email] = api_token.id
     job = Job(name="matrix.example", payload={}, status="dead", attempts=5, max_attempts=5)
     world.add(job)
-    brand = world.scalars(select(Brand)).one()
     world.commit()
     return Records(by_org, brand.id, tokens, job.id)
 
@@ -164,6 +178,7 @@ def _request(
         team_id=ids["empty_team" if route.scoped == "empty_team" else "team"],
         agent_id=ids["agent"],
         user_id=ids["user"],
+        conversation_id=ids["conversation"],
         job_id=records.dead_job_id,
         token_id=records.tokens[email if target == OWN else next(e for e in records.tokens if e != email)],
     )
@@ -195,6 +210,13 @@ def _request(
         ("PATCH", "/api/v1/users/{user_id}"): {"name": "Renamed Person"},
         ("POST", "/api/v1/users/{user_id}/password-reset"): {"temporary_password": "temporary-password"},
         ("POST", "/api/v1/tokens"): {"name": "matrix"},
+        ("POST", "/api/v1/interactions"): {
+            "channel": "chat",
+            "external_id": f"matrix-{email}-{target}",
+            "occurred_at": "2026-11-20T09:00:00+00:00",
+            "direction": "inbound",
+            "customer": {"visitor_id": "matrix-visitor"},
+        },
     }
     return path, bodies.get((route.method, route.path))
 

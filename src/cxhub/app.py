@@ -146,6 +146,7 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     from cxhub.auth.api import router as auth_api
+    from cxhub.conversations.api import router as conversations_api
     from cxhub.deps import reject_unknown_query
     from cxhub.jobs.api import router as jobs_api
     from cxhub.pages import router as pages
@@ -154,6 +155,7 @@ def create_app(
     strict = [Depends(reject_unknown_query)]
     app.include_router(auth_api, prefix="/api/v1", dependencies=strict)
     app.include_router(workforce_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(conversations_api, prefix="/api/v1", dependencies=strict)
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -7,6 +7,8 @@ from sqlalchemy import MetaData
 
 def metadata() -> MetaData:
     import cxhub.auth.models
+    import cxhub.conversations.models
+    import cxhub.customers.models
     import cxhub.jobs.models
     import cxhub.workforce.models  # noqa: F401
     from cxhub.db import Base

@@ -160,6 +160,7 @@ _DESCRIPTIONS = {
     404: "Missing, or not yours to see",
     409: "Conflicts with an existing record",
     413: "Body too large",
+    415: "Unsupported content type",
     422: "Invalid input; `errors` names each field and reason",
 }
 

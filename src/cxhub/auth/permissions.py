@@ -34,6 +34,11 @@ class Permission(StrEnum):
     TOKENS_MANAGE = ("tokens.manage", "Create and revoke one's own API tokens.")
     AUDIT_READ = ("audit.read", "Browse and filter the audit log.")
     JOBS_MANAGE = ("jobs.manage", "See background jobs, including dead ones, and requeue them.")
+    CONVERSATIONS_READ = (
+        "conversations.read",
+        "See conversations in scope (a partner: those queued for, assigned to or once handled by them).",
+    )
+    INTERACTIONS_CREATE = ("interactions.create", "Send interactions from any source through the intake API.")
 
 
 class Role(StrEnum):
@@ -46,7 +51,7 @@ class Role(StrEnum):
 
 
 P = Permission
-_EVERYONE = {P.BRANDS_READ, P.ORGANISATIONS_READ, P.AGENTS_READ, P.TOKENS_MANAGE}
+_EVERYONE = {P.BRANDS_READ, P.ORGANISATIONS_READ, P.AGENTS_READ, P.TOKENS_MANAGE, P.CONVERSATIONS_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 
 def utcnow() -> dt.datetime:
@@ -29,5 +29,8 @@ def parse_aware(value: object) -> dt.datetime:
 
 
 AwareTimestamp = Annotated[
-    dt.datetime, PlainValidator(parse_aware), WithJsonSchema({"type": "string", "format": "date-time"})
+    dt.datetime,
+    PlainValidator(parse_aware),
+    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]

@@ -1,0 +1,1 @@
+"""Interactions from every channel, threaded into conversations."""

@@ -1,0 +1,76 @@
+"""Conversation tables: the thread, its interactions, and which organisations handled it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cxhub.db import Base, UTCDateTime
+from cxhub.kit.ids import new_id
+from cxhub.kit.time import utcnow
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_brand_thread", "brand_id", "channel", "thread_ref"),)
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    language: Mapped[str | None] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    thread_ref: Mapped[str | None] = mapped_column(String(500))
+    needs_answer: Mapped[bool] = mapped_column(default=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConversationHandler(Base):
+    """Every organisation a conversation was ever queued for or assigned to (partner read access)."""
+
+    __tablename__ = "conversation_handlers"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "channel", "external_id", name="uq_interactions_brand_channel_external_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10))
+    external_id: Mapped[str] = mapped_column(String(500))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    body_digest: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    seller: Mapped[str | None] = mapped_column(String(200))
+    order_ref: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    voice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    handled_by_agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

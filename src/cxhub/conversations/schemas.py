@@ -1,0 +1,102 @@
+"""Pydantic shapes for interactions coming in and conversations going out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cxhub.auth.schemas import StrictModel
+from cxhub.kit.time import AwareTimestamp
+
+InteractionChannel = Literal[
+    "email", "chat", "voice", "voicemail", "sms", "social", "review", "commerce", "web_form", "api"
+]
+Direction = Literal["inbound", "outbound"]
+
+
+class CustomerIn(StrictModel):
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    platform: str | None = Field(None, max_length=40)
+    handle: str | None = Field(None, max_length=200)
+    seller: str | None = Field(None, max_length=200)
+    customer_ref: str | None = Field(None, max_length=200)
+    visitor_id: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, max_length=200)
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    language: str | None = Field(None, max_length=16)
+    address: str | None = Field(None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> CustomerIn:
+        pairs_ok = (self.platform and self.handle) or (self.seller and self.customer_ref)
+        if not (self.email or self.phone or self.visitor_id or pairs_ok):
+            raise ValueError("needs one of email, phone, platform+handle, seller+customer_ref, visitor_id")
+        return self
+
+
+class VoiceIn(StrictModel):
+    queue_seconds: float = Field(0, ge=0, le=86_400)
+    talk_seconds: float = Field(0, ge=0, le=86_400)
+    hold_seconds: float = Field(0, ge=0, le=86_400)
+    wrap_seconds: float = Field(0, ge=0, le=86_400)
+    abandoned: bool = False
+
+
+class InteractionCreate(StrictModel):
+    channel: InteractionChannel
+    external_id: str = Field(min_length=1, max_length=500)
+    occurred_at: AwareTimestamp
+    direction: Direction
+    customer: CustomerIn
+    brand: str | None = Field(None, max_length=200, description="Brand id or name; default: the only brand.")
+    thread_ref: str | None = Field(None, max_length=500)
+    subject: str | None = Field(None, max_length=500)
+    text: str | None = Field(None, max_length=200_000)
+    html: str | None = Field(None, max_length=500_000)
+    seller: str | None = Field(None, max_length=200)
+    order_ref: str | None = Field(None, max_length=200)
+    rating: int | None = Field(None, ge=1, le=5)
+    voice: VoiceIn | None = None
+    handled_by: str | None = Field(None, max_length=320, description="Agent e-mail, for imported history.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class InteractionResult(BaseModel):
+    interaction_id: str
+    conversation_id: str
+    customer_id: str
+    duplicate: bool
+
+
+class BatchItemError(BaseModel):
+    error: dict[str, Any]
+
+
+class BatchResult(BaseModel):
+    items: list[InteractionResult | BatchItemError]
+
+
+class ConversationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand_id: str
+    customer_id: str
+    channel: str
+    status: str
+    priority: int
+    language: str | None
+    subject: str | None
+    needs_answer: bool
+    tags: list[str]
+    organisation_id: str | None
+    team_id: str | None
+    agent_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    last_inbound_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None

@@ -1,0 +1,213 @@
+"""Intake: one interaction from any source, attached to a customer and threaded into a conversation.
+
+A retry of the same (brand, channel, external_id) or Idempotency-Key is a no-op that returns the
+original ids; the same key with a different body is a conflict. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cxhub.auth.models import User
+from cxhub.conversations.models import Conversation, ConversationHandler, Interaction
+from cxhub.conversations.schemas import InteractionCreate
+from cxhub.customers import identifiers as ids
+from cxhub.customers.service import Identifier, attach_customer
+from cxhub.errors import Conflict, CxhubError
+from cxhub.kit.time import utcnow
+from cxhub.workforce.models import Agent, Brand
+
+OPEN_STATUSES = ("new", "open", "pending_customer", "resolved")
+NO_ANSWER_CHANNELS = ("commerce",)  # order and return events sit on the timeline; nobody answers them
+
+
+@dataclass(frozen=True)
+class Recorded:
+    interaction: Interaction
+    duplicate: bool
+
+
+def digest(interaction_create: InteractionCreate) -> str:
+    canonical = json.dumps(interaction_create.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def resolve_brand(session: Session, key: str | None) -> Brand:
+    if key:
+        brand = session.get(Brand, key) or session.scalar(select(Brand).where(Brand.name == key))
+        if brand is None:
+            raise CxhubError("unknown brand", status=422, field="brand")
+        return brand
+    brands = session.scalars(select(Brand).order_by(Brand.created_at).limit(2)).all()
+    if len(brands) != 1:
+        raise CxhubError("name the brand: this hub serves several (or none yet)", status=422, field="brand")
+    return brands[0]
+
+
+def customer_identifiers(interaction_create: InteractionCreate) -> list[Identifier]:
+    customer = interaction_create.customer
+    found: list[Identifier] = []
+    if customer.email and (email := ids.normal_email(customer.email)):
+        found.append((ids.EMAIL, email))
+    if customer.phone and (phone := ids.normal_phone(customer.phone, customer.country)):
+        found.append((ids.PHONE, phone))
+    if customer.platform and customer.handle and (social := ids.normal_social(customer.platform, customer.handle)):
+        found.append((ids.SOCIAL, social))
+    if customer.seller and customer.customer_ref:
+        seller_ref = ids.normal_seller_ref(customer.seller, customer.customer_ref)
+        if seller_ref:
+            found.append((ids.SELLER_REF, seller_ref))
+    if customer.visitor_id and customer.visitor_id.strip():
+        found.append((ids.VISITOR, customer.visitor_id.strip()))
+    if not found:
+        raise CxhubError("no usable customer identifier (check the e-mail or phone)", status=422, field="customer")
+    return found
+
+
+def _existing(
+    session: Session, *, brand_id: str, interaction_create: InteractionCreate, idempotency_key: str | None
+) -> Interaction | None:
+    if idempotency_key:
+        found = session.scalar(select(Interaction).where(Interaction.idempotency_key == idempotency_key))
+        if found is not None:
+            return found
+    return session.scalar(
+        select(Interaction).where(
+            Interaction.brand_id == brand_id,
+            Interaction.channel == interaction_create.channel,
+            Interaction.external_id == interaction_create.external_id,
+        )
+    )
+
+
+def _conversation_for(
+    session: Session, *, brand_id: str, customer_id: str, interaction_create: InteractionCreate
+) -> Conversation:
+    statement = select(Conversation).where(
+        Conversation.brand_id == brand_id,
+        Conversation.channel == interaction_create.channel,
+        Conversation.status.in_(OPEN_STATUSES),
+    )
+    if interaction_create.thread_ref:
+        statement = statement.where(Conversation.thread_ref == interaction_create.thread_ref)
+    else:
+        statement = statement.where(Conversation.customer_id == customer_id, Conversation.thread_ref.is_(None))
+    conversation = session.scalars(statement.order_by(Conversation.updated_at.desc()).limit(1)).first()
+    if conversation is None:
+        conversation = Conversation(
+            brand_id=brand_id,
+            customer_id=customer_id,
+            channel=interaction_create.channel,
+            subject=interaction_create.subject,
+            thread_ref=interaction_create.thread_ref,
+            language=interaction_create.customer.language,
+            needs_answer=interaction_create.channel not in NO_ANSWER_CHANNELS
+            or bool(interaction_create.metadata.get("needs_answer")),
+            created_at=interaction_create.occurred_at,
+            updated_at=interaction_create.occurred_at,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _agent_id(session: Session, email: str | None) -> str | None:
+    if not email:
+        return None
+    agent_id = session.scalar(
+        select(Agent.id).join(User, User.id == Agent.user_id).where(User.email == email.strip().lower())
+    )
+    if agent_id is None:
+        raise CxhubError("no agent has this e-mail", status=422, field="handled_by")
+    return agent_id
+
+
+def record_interaction(
+    session: Session, *, interaction_create: InteractionCreate, idempotency_key: str | None = None
+) -> Recorded:
+    brand = resolve_brand(session, interaction_create.brand)
+    body_digest = digest(interaction_create)
+    existing = _existing(
+        session, brand_id=brand.id, interaction_create=interaction_create, idempotency_key=idempotency_key
+    )
+    if existing is not None:
+        if existing.body_digest != body_digest:
+            raise Conflict("this key was already used for a different interaction", field="external_id")
+        return Recorded(existing, duplicate=True)
+    try:
+        with session.begin_nested():
+            return Recorded(_store(session, brand, interaction_create, body_digest, idempotency_key), duplicate=False)
+    except IntegrityError:  # the same interaction arrived concurrently and won
+        existing = _existing(
+            session, brand_id=brand.id, interaction_create=interaction_create, idempotency_key=idempotency_key
+        )
+        if existing is None:
+            raise
+        if existing.body_digest != body_digest:
+            raise Conflict("this key was already used for a different interaction", field="external_id") from None
+        return Recorded(existing, duplicate=True)
+
+
+def _store(
+    session: Session, brand: Brand, interaction_create: InteractionCreate, body_digest: str, idempotency_key: str | None
+) -> Interaction:
+    customer_in = interaction_create.customer
+    customer = attach_customer(
+        session,
+        brand_id=brand.id,
+        identifiers=customer_identifiers(interaction_create),
+        source=interaction_create.channel,
+        name=customer_in.name,
+        country=customer_in.country,
+        language=customer_in.language,
+    )
+    agent_id = _agent_id(session, interaction_create.handled_by)
+    conversation = _conversation_for(
+        session, brand_id=brand.id, customer_id=customer.id, interaction_create=interaction_create
+    )
+    occurred = interaction_create.occurred_at
+    interaction = Interaction(
+        brand_id=brand.id,
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        channel=interaction_create.channel,
+        direction=interaction_create.direction,
+        external_id=interaction_create.external_id,
+        idempotency_key=idempotency_key,
+        body_digest=body_digest,
+        occurred_at=occurred,
+        subject=interaction_create.subject,
+        text=interaction_create.text,
+        html=interaction_create.html,
+        seller=interaction_create.seller,
+        order_ref=interaction_create.order_ref,
+        rating=interaction_create.rating,
+        voice=interaction_create.voice.model_dump() if interaction_create.voice else None,
+        handled_by_agent_id=agent_id,
+        extra=interaction_create.metadata,
+    )
+    session.add(interaction)
+    if interaction_create.direction == "inbound":
+        conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, occurred]))
+        if conversation.status == "resolved":
+            conversation.status = "open"  # a new message reopens a resolved conversation
+    elif agent_id is not None and (conversation.first_response_at is None or occurred < conversation.first_response_at):
+        conversation.first_response_at = occurred
+    conversation.updated_at = utcnow()
+    session.flush()
+    return interaction
+
+
+def assign_conversation(session: Session, *, conversation: Conversation, organisation_id: str) -> Conversation:
+    """Queue a conversation for an organisation (by hand until routing decides)."""
+    conversation.organisation_id = organisation_id
+    if session.get(ConversationHandler, (conversation.id, organisation_id)) is None:
+        session.add(ConversationHandler(conversation_id=conversation.id, organisation_id=organisation_id))
+    session.flush()
+    return conversation

@@ -1,0 +1,1 @@
+"""Customers and their identities across channels, sellers and partners."""

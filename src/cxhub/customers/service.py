@@ -1,0 +1,81 @@
+"""Attach contacts to customers by exact normalised identifiers. Services flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cxhub.customers.models import Customer, CustomerIdentity
+from cxhub.kit.time import utcnow
+
+Identifier = tuple[str, str]  # (kind, normalised value)
+
+
+def attach_customer(
+    session: Session,
+    *,
+    brand_id: str,
+    identifiers: Sequence[Identifier],
+    source: str,
+    name: str | None = None,
+    country: str | None = None,
+    language: str | None = None,
+) -> Customer:
+    """The customer known by any of these identifiers, or a new one; unknown identifiers are added to them."""
+    if not identifiers:
+        raise ValueError("a customer needs at least one identifier")
+    for _ in range(3):  # a concurrent intake may add the same identifier first; then it is found
+        try:
+            with session.begin_nested():
+                return _attach(session, brand_id, identifiers, source, name, country, language)
+        except IntegrityError:
+            continue
+    return _attach(session, brand_id, identifiers, source, name, country, language)
+
+
+def _attach(
+    session: Session,
+    brand_id: str,
+    identifiers: Sequence[Identifier],
+    source: str,
+    name: str | None,
+    country: str | None,
+    language: str | None,
+) -> Customer:
+    now = utcnow()
+    known = session.scalars(
+        select(CustomerIdentity)
+        .where(CustomerIdentity.brand_id == brand_id)
+        .where(or_(tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_(list(identifiers))))
+        .order_by(CustomerIdentity.first_seen_at)
+    ).all()
+    customer = session.get(Customer, known[0].customer_id) if known else None
+    if customer is None:
+        customer = Customer(brand_id=brand_id, name=name, country=country, language=language)
+        session.add(customer)
+        session.flush()
+    else:
+        customer.name = customer.name or name
+        customer.country = customer.country or country
+        customer.language = customer.language or language
+    seen = {(identity.kind, identity.value) for identity in known}
+    for identity in known:
+        identity.last_seen_at = now
+    for kind, value in dict.fromkeys(identifiers):
+        if (kind, value) not in seen:
+            session.add(
+                CustomerIdentity(
+                    brand_id=brand_id,
+                    customer_id=customer.id,
+                    kind=kind,
+                    value=value,
+                    source=source,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+            )
+    session.flush()
+    return customer
