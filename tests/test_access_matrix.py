@@ -78,6 +78,8 @@ ROUTES = [
     Route("POST", "/api/v1/interactions", P.INTERACTIONS_CREATE, None, 201),
     Route("GET", "/api/v1/conversations", P.CONVERSATIONS_READ, None, 200),
     Route("GET", "/api/v1/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("PUT", "/api/v1/conversations/{conversation_id}/assignment", P.CONVERSATIONS_ASSIGN, "conversation", 200),
+    Route("GET", "/api/v1/dead-letters", P.DEAD_LETTERS_READ, None, 200),
     Route("POST", "/api/v1/jobs/{job_id}/requeue", P.JOBS_MANAGE, None, 200),
 ]
 
@@ -210,6 +212,7 @@ def _request(
         ("PATCH", "/api/v1/users/{user_id}"): {"name": "Renamed Person"},
         ("POST", "/api/v1/users/{user_id}/password-reset"): {"temporary_password": "temporary-password"},
         ("POST", "/api/v1/tokens"): {"name": "matrix"},
+        ("PUT", "/api/v1/conversations/{conversation_id}/assignment"): {"organisation_id": ids["organisation"]},
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",
             "external_id": f"matrix-{email}-{target}",

@@ -1,8 +1,8 @@
-"""Intake: customers and their identities, conversations, interactions, handlers.
+"""Intake: customers and their identities, conversations, interactions, handlers, dead letters.
 
 Revision ID: 0003_intake
 Revises: 0002_jobs
-Create Date: 2026-11-22 13:57:39.926738
+Create Date: 2026-11-22 14:07:46.719142
 """
 
 from collections.abc import Sequence
@@ -17,6 +17,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "inbound_dead_letters",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("source", sa.String(length=60), nullable=False),
+        sa.Column("content_type", sa.String(length=200), nullable=True),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_dead_letters")),
+    )
+    with op.batch_alter_table("inbound_dead_letters", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inbound_dead_letters_received_at"), ["received_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inbound_dead_letters_source"), ["source"], unique=False)
+
     op.create_table(
         "customers",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -177,3 +192,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customers_brand_id"))
 
     op.drop_table("customers")
+    with op.batch_alter_table("inbound_dead_letters", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_dead_letters_source"))
+        batch_op.drop_index(batch_op.f("ix_inbound_dead_letters_received_at"))
+
+    op.drop_table("inbound_dead_letters")

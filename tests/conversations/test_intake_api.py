@@ -163,3 +163,53 @@ def test_partner_sees_only_conversations_of_their_organisation(
     assert client.get(f"/api/v1/conversations/{theirs['conversation_id']}", headers=agent).status_code == 200
     director = client.get("/api/v1/conversations", headers=token_for("director@lumen.example")).json()["items"]
     assert len(director) == 2
+
+
+def test_an_unparseable_body_is_kept_as_a_dead_letter(client: TestClient, token_for: Headers, world: Session) -> None:
+    admin = token_for("admin@lumen.example")
+    raw = b'{"channel": "email", "external_id": '
+    response = client.post("/api/v1/interactions", content=raw, headers={**admin, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert "kept as dead letter" in response.json()["detail"]
+    letters = client.get("/api/v1/dead-letters", headers=admin).json()["items"]
+    assert letters[0]["size"] == len(raw)
+    assert letters[0]["source"] == "api.interactions"
+    assert "not valid JSON" in letters[0]["reason"]
+    assert client.get("/api/v1/dead-letters", headers=token_for("director@lumen.example")).status_code == 403
+
+
+@pytest.mark.postgres
+def test_assignment_by_hand_and_partner_boundaries(client: TestClient, token_for: Headers, world: Session) -> None:
+    from cxhub.workforce.models import Agent, Organisation
+
+    admin = token_for("admin@lumen.example")
+    created = client.post("/api/v1/interactions", json=_email(1), headers=admin).json()
+    path = f"/api/v1/conversations/{created['conversation_id']}"
+    orgs = {o.name: o.id for o in world.scalars(select(Organisation))}
+    tiago = world.scalar(select(Agent).where(Agent.organisation_id == orgs["Atlantic CX"]).order_by(Agent.id))
+    assert tiago is not None
+    lead = token_for("lead@atlantic.example")
+    assert client.get(path, headers=lead).status_code == 404  # not theirs yet
+    lumen_lead = token_for("lead@lumen.example")
+    bad = client.put(
+        f"{path}/assignment",
+        headers=lumen_lead,
+        json={"organisation_id": orgs["Pacific Contact"], "agent_id": tiago.id},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "agent_id"
+    queued = client.put(f"{path}/assignment", headers=lumen_lead, json={"organisation_id": orgs["Atlantic CX"]})
+    assert queued.status_code == 200
+    assert queued.json()["organisation_id"] == orgs["Atlantic CX"]
+    mine = client.put(
+        f"{path}/assignment", headers=lead, json={"organisation_id": orgs["Atlantic CX"], "agent_id": tiago.id}
+    )
+    assert mine.json()["agent_id"] == tiago.id
+    assert mine.json()["status"] == "open"
+    away = client.put(f"{path}/assignment", headers=lead, json={"organisation_id": orgs["Lumen Care"]})
+    assert away.status_code == 422  # a partner assigns only within their own organisation
+    client.put(f"{path}/assignment", headers=lumen_lead, json={"organisation_id": orgs["Lumen Care"]})
+    assert client.get(path, headers=lead).status_code == 200  # once handled: still readable
+    left = client.put(f"{path}/assignment", headers=lead, json={"organisation_id": orgs["Atlantic CX"]})
+    assert left.status_code == 403  # ... but no longer theirs to change
+    assert client.get(path, headers=token_for("agent@pacific.example")).status_code == 404

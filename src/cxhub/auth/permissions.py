@@ -39,6 +39,11 @@ class Permission(StrEnum):
         "See conversations in scope (a partner: those queued for, assigned to or once handled by them).",
     )
     INTERACTIONS_CREATE = ("interactions.create", "Send interactions from any source through the intake API.")
+    CONVERSATIONS_ASSIGN = (
+        "conversations.assign",
+        "Assign a conversation to an organisation, team and agent (a partner: within their own).",
+    )
+    DEAD_LETTERS_READ = ("dead_letters.read", "See inbound payloads that could not be parsed, with the reason.")
 
 
 class Role(StrEnum):
@@ -57,7 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CX_DIRECTOR: frozenset(_EVERYONE | {P.USERS_READ, P.AUDIT_READ}),
     Role.PARTNER_MANAGER: frozenset(_EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ}),
-    Role.TEAM_LEAD: frozenset(_EVERYONE | {P.AGENTS_MANAGE, P.USERS_READ}),
+    Role.TEAM_LEAD: frozenset(_EVERYONE | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN}),
     Role.QA_ANALYST: frozenset(_EVERYONE),
     Role.AGENT: frozenset(_EVERYONE),
 }

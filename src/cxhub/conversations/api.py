@@ -9,21 +9,31 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.conversations import service
-from cxhub.conversations.models import Conversation
+from cxhub.conversations.models import Conversation, DeadLetter
 from cxhub.conversations.repository import readable_conversations
-from cxhub.conversations.schemas import BatchResult, ConversationRead, InteractionCreate, InteractionResult
-from cxhub.deps import Cursor, Limit, SessionDep, require
+from cxhub.conversations.schemas import (
+    AssignmentUpdate,
+    BatchResult,
+    ConversationRead,
+    DeadLetterRead,
+    InteractionCreate,
+    InteractionResult,
+)
+from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
 from cxhub.errors import CxhubError, NotFound
 from cxhub.kit.pagination import Page, paginate
-from cxhub.web import error_responses
+from cxhub.web import error_responses, problem
 
 router = APIRouter()
 CanCreateInteractions = Annotated[Actor, Depends(require(Permission.INTERACTIONS_CREATE))]
 CanReadConversations = Annotated[Actor, Depends(require(Permission.CONVERSATIONS_READ))]
+CanAssignConversations = Annotated[Actor, Depends(require(Permission.CONVERSATIONS_ASSIGN))]
+CanReadDeadLetters = Annotated[Actor, Depends(require(Permission.DEAD_LETTERS_READ))]
 MAX_BATCH = 1000
 _one = TypeAdapter(InteractionCreate)
 _BODY_SCHEMA = {
@@ -62,6 +72,8 @@ def _parse(raw: bytes, content_type: str) -> tuple[bool, list[Any]]:
         body = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CxhubError(f"the body is not valid JSON: {exc}", status=422, field="body") from exc
+    if not isinstance(body, list | dict):
+        raise CxhubError("the body must be an object or an array of objects", status=422, field="body")
     if isinstance(body, list):
         return False, body
     return True, [body]
@@ -94,7 +106,19 @@ async def create_interactions(
     content_type = request.headers.get("content-type", "application/json")
     if not content_type.startswith(("application/json", "application/x-ndjson")):
         raise CxhubError("send application/json or application/x-ndjson", status=415)
-    single, items = _parse(await request.body(), content_type)
+    raw = await request.body()
+    try:
+        single, items = _parse(raw, content_type)
+    except CxhubError as exc:  # kept, not dropped: the answer is 422 and the bytes wait for a replay
+        dead_letter = service.keep_dead_letter(
+            session, source="api.interactions", content_type=content_type, raw=raw, reason=exc.message
+        )
+        return problem(
+            422,
+            "Invalid input",
+            f"{exc.message} (kept as dead letter {dead_letter.id})",
+            [{"field": "body", "reason": exc.message}],
+        )
     if len(items) > MAX_BATCH:
         raise CxhubError(f"a batch holds at most {MAX_BATCH} interactions", status=422, field="body")
     if single:
@@ -160,15 +184,61 @@ def list_conversations(
     return Page[ConversationRead](items=[ConversationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
+def _conversation(session: SessionDep, actor: ApiActor, conversation_id: str) -> Conversation:
+    conversation = session.scalar(readable_conversations(actor).where(Conversation.id == conversation_id))
+    if conversation is None:
+        raise NotFound("conversation")
+    return conversation
+
+
+ConversationInScope = Annotated[Conversation, Depends(_conversation)]
+
+
 @router.get(
     "/conversations/{conversation_id}",
     tags=["conversations"],
     response_model=ConversationRead,
     responses=error_responses(403, 404),
 )
-def read_conversation(session: SessionDep, actor: CanReadConversations, conversation_id: str) -> ConversationRead:
+def read_conversation(conversation: ConversationInScope, actor: CanReadConversations) -> ConversationRead:
     """One conversation in scope."""
-    conversation = session.scalar(readable_conversations(actor).where(Conversation.id == conversation_id))
-    if conversation is None:
-        raise NotFound("conversation")
     return ConversationRead.model_validate(conversation)
+
+
+@router.put(
+    "/conversations/{conversation_id}/assignment",
+    tags=["conversations"],
+    response_model=ConversationRead,
+    responses=error_responses(403, 404),
+)
+def assign_conversation(
+    session: SessionDep,
+    conversation: ConversationInScope,
+    actor: CanAssignConversations,
+    assignment_update: AssignmentUpdate,
+) -> ConversationRead:
+    """Queue a conversation for an organisation, optionally a team and an agent (by hand, until routing)."""
+    service.assign(session, conversation=conversation, assignment_update=assignment_update, actor=actor)
+    return ConversationRead.model_validate(conversation)
+
+
+@router.get("/dead-letters", tags=["interactions"], response_model=Page[DeadLetterRead], responses=error_responses(403))
+def list_dead_letters(
+    session: SessionDep, actor: CanReadDeadLetters, limit: Limit = 50, cursor: Cursor = None
+) -> Page[DeadLetterRead]:
+    """Inbound payloads that could not be parsed, newest first, with the reason."""
+    rows, next_cursor = paginate(
+        session, select(DeadLetter), DeadLetter.id, cursor=cursor, limit=limit, newest_first=True
+    )
+    items = [
+        DeadLetterRead(
+            id=r.id,
+            source=r.source,
+            content_type=r.content_type,
+            reason=r.reason,
+            received_at=r.received_at,
+            size=len(r.raw),
+        )
+        for r in rows
+    ]
+    return Page[DeadLetterRead](items=items, next_cursor=next_cursor)

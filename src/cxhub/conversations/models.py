@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxhub.db import Base, UTCDateTime
@@ -74,3 +74,17 @@ class Interaction(Base):
     handled_by_agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeadLetter(Base):
+    """An inbound payload that could not be parsed: kept with its raw bytes and the reason, never dropped."""
+
+    __tablename__ = "inbound_dead_letters"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(60), index=True)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    replayed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -100,3 +100,20 @@ class ConversationRead(BaseModel):
     last_inbound_at: dt.datetime | None
     first_response_at: dt.datetime | None
     resolved_at: dt.datetime | None
+
+
+class AssignmentUpdate(StrictModel):
+    organisation_id: str = Field(min_length=1, max_length=26)
+    team_id: str | None = Field(None, min_length=1, max_length=26)
+    agent_id: str | None = Field(None, min_length=1, max_length=26)
+
+
+class DeadLetterRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    source: str
+    content_type: str | None
+    reason: str
+    received_at: dt.datetime
+    size: int = Field(description="Bytes kept.")

@@ -14,14 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
-from cxhub.conversations.models import Conversation, ConversationHandler, Interaction
-from cxhub.conversations.schemas import InteractionCreate
+from cxhub.conversations.models import Conversation, ConversationHandler, DeadLetter, Interaction
+from cxhub.conversations.schemas import AssignmentUpdate, InteractionCreate
 from cxhub.customers import identifiers as ids
 from cxhub.customers.service import Identifier, attach_customer
-from cxhub.errors import Conflict, CxhubError
+from cxhub.errors import Conflict, CxhubError, Forbidden
 from cxhub.kit.time import utcnow
-from cxhub.workforce.models import Agent, Brand
+from cxhub.workforce.models import Agent, Brand, Organisation, Team
+from cxhub.workforce.repository import readable_organisations
 
 OPEN_STATUSES = ("new", "open", "pending_customer", "resolved")
 NO_ANSWER_CHANNELS = ("commerce",)  # order and return events sit on the timeline; nobody answers them
@@ -211,3 +213,37 @@ def assign_conversation(session: Session, *, conversation: Conversation, organis
         session.add(ConversationHandler(conversation_id=conversation.id, organisation_id=organisation_id))
     session.flush()
     return conversation
+
+
+def keep_dead_letter(session: Session, *, source: str, content_type: str | None, raw: bytes, reason: str) -> DeadLetter:
+    dead_letter = DeadLetter(source=source, content_type=content_type, raw=raw, reason=reason[:4000])
+    session.add(dead_letter)
+    session.flush()
+    return dead_letter
+
+
+def assign(
+    session: Session, *, conversation: Conversation, assignment_update: AssignmentUpdate, actor: Actor
+) -> Conversation:
+    """Queue for an organisation, optionally a team and an agent of it (by hand until routing decides).
+
+    A partner changes only what is queued for them, and only within their own organisation.
+    """
+    if actor.is_partner and conversation.organisation_id != actor.organisation_id:
+        raise Forbidden("this conversation has left your organisation: you can read it, not change it")
+    organisation = session.scalar(
+        readable_organisations(actor).where(Organisation.id == assignment_update.organisation_id)
+    )
+    if organisation is None:
+        raise CxhubError("organisation does not exist", status=422, field="organisation_id")
+    team = session.get(Team, assignment_update.team_id) if assignment_update.team_id else None
+    if assignment_update.team_id and (team is None or team.organisation_id != organisation.id):
+        raise CxhubError("no such team in this organisation", status=422, field="team_id")
+    agent = session.get(Agent, assignment_update.agent_id) if assignment_update.agent_id else None
+    if assignment_update.agent_id and (agent is None or agent.organisation_id != organisation.id):
+        raise CxhubError("no such agent in this organisation", status=422, field="agent_id")
+    conversation.team_id = team.id if team else None
+    conversation.agent_id = agent.id if agent else None
+    if conversation.status == "new" and agent is not None:
+        conversation.status = "open"
+    return assign_conversation(session, conversation=conversation, organisation_id=organisation.id)
