@@ -1,4 +1,4 @@
-"""In real Chromium against a live server: log in, see the organisation pages, log out."""
+"""In Debian's Chromium against a live server with a database of its own: log in, browse, edit, log out."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM_ARGS = [
@@ -22,83 +23,148 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+ORGANISATIONS = ["Atlantic CX", "Lumen Care", "Pacific Contact"]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("live")
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir), "CXHUB_PORT": str(port), "CXHUB_IN_PROCESS_WORKER": "true"}
-    env.pop("CXHUB_DATABASE_URL", None)
-    for command in (["migrate"], ["demo"]):
-        subprocess.run([sys.executable, "-m", "cxhub", *command], env=env, check=True, capture_output=True, timeout=120)
-    log = data_dir / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "cxhub", "serve"], env=env, stdout=output, stderr=output)
-    url = f"http://127.0.0.1:{port}"
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310 - our own loopback server
                 if response.status == 200:
-                    break
+                    return
         except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError(log.read_text()) from None
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(10)
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            server.wait(10)
+            raise RuntimeError(f"the server did not become healthy:\n{log.read_text()}")
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`cxhub migrate`, `cxhub demo`, then uvicorn on a free loopback port, all on a fresh SQLite file."""
+    data_dir = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "CXHUB_DATABASE_URL": f"sqlite:///{data_dir / 'live.sqlite3'}",
+        "CXHUB_DATA_DIR": str(data_dir),
+        "CXHUB_IN_PROCESS_WORKER": "false",
+        "CXHUB_ENV": "test",
+        "CXHUB_SECRET_KEY": "browser-test-secret-key-that-is-long-enough-0123456789",
+        "CXHUB_ARGON2_TIME_COST": "1",
+        "CXHUB_ARGON2_MEMORY_KIB": "1024",
+    }
+    for command in (["migrate"], ["demo"]):
+        subprocess.run([sys.executable, "-m", "cxhub", *command], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    log = data_dir / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "cxhub.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
 
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
 
 
-def _log_in(page: object, url: str, email: str) -> None:
-    page.goto(f"{url}/organisations")  # type: ignore[attr-defined]
-    assert "/login" in page.url  # type: ignore[attr-defined]
-    page.get_by_label("E-mail").fill(email)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill("demo-password")  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
-def test_admin_logs_in_sees_organisations_and_logs_out(live_server: str, browser: object, tmp_path: Path) -> None:
-    context = browser.new_context()  # type: ignore[attr-defined]
-    page = context.new_page()
+def _log_in(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/organisations")
+    assert "/login" in page.url  # the page asks for a login first, then comes back
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/organisations")
+
+
+def _organisation_names(page: Page) -> list[str]:
+    return [row.split("\t")[0].strip() for row in page.locator("table tbody tr").all_inner_texts()]
+
+
+def test_admin_logs_in_sees_organisations_and_logs_out(live_server: str, page: Page, tmp_path: Path) -> None:
     _log_in(page, live_server, "admin@lumen.example")
-    page.wait_for_url(f"{live_server}/organisations")
-    names = [row.split("\t")[0] for row in page.locator("table tbody tr").all_inner_texts()]
-    assert names == ["Atlantic CX", "Lumen Care", "Pacific Contact"]
+    assert page.get_by_role("heading", name="Organisations").is_visible()
+    assert _organisation_names(page) == ORGANISATIONS
     assert page.get_by_test_id("organisation").inner_text() == "Lumen Care"
+    page.screenshot(path=str(tmp_path / "organisations.png"), full_page=True)
+
     page.get_by_role("link", name="Pacific Contact").click()
     page.wait_for_url(f"{live_server}/organisations/*")
     assert page.get_by_role("heading", name="Pacific Contact").is_visible()
     assert page.get_by_role("cell", name="Manila, PH").is_visible()
     assert page.get_by_role("cell", name="Australia/Sydney").is_visible()
+    assert page.get_by_role("cell", name="mon\u2013sun 00:00\u201324:00").is_visible()
     page.screenshot(path=str(tmp_path / "organisation.png"), full_page=True)
+
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_server}/login")
+    assert page.get_by_role("heading", name="Log in").is_visible()
     page.goto(f"{live_server}/organisations")
     assert "/login" in page.url
-    context.close()
 
 
-def test_partner_agent_sees_only_their_organisation(live_server: str, browser: object) -> None:
-    context = browser.new_context()  # type: ignore[attr-defined]
-    page = context.new_page()
+def test_partner_agent_sees_only_their_organisation(live_server: str, page: Page) -> None:
     _log_in(page, live_server, "agent@atlantic.example")
-    page.wait_for_url(f"{live_server}/organisations")
-    names = [row.split("\t")[0] for row in page.locator("table tbody tr").all_inner_texts()]
-    assert names == ["Atlantic CX"]
+    assert _organisation_names(page) == ["Atlantic CX"]
     assert page.get_by_role("link", name="Users").count() == 0
-    context.close()
+    assert page.get_by_role("heading", name="Add an organisation").count() == 0
+
+
+def test_team_lead_edits_an_agent_inline(live_server: str, page: Page) -> None:
+    _log_in(page, live_server, "lead@atlantic.example")
+    page.get_by_role("link", name="Agents").click()
+    page.wait_for_url(f"{live_server}/agents")
+    page.get_by_role("link", name="Edit Tiago Ferreira").click()
+    editor = page.locator("tr.editing")
+    editor.get_by_label("Skills").fill("returns:5, order_status:2")
+    assert page.url == f"{live_server}/agents"  # htmx swapped the row in place
+    editor.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{live_server}/agents#agent-*")
+    assert page.locator("tr.editing").count() == 0
+    assert page.get_by_role("cell", name="returns 5, order_status 2").is_visible()

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
+from cxhub.auth.passwords import new_secret
 from cxhub.auth.permissions import Permission, Role
 from cxhub.deps import PageActor, SessionDep, csrf_protect, require
-from cxhub.errors import CxhubError, Forbidden, NotFound
+from cxhub.errors import CxhubError, NotFound
 from cxhub.web import render
 from cxhub.workforce import repository, service
 from cxhub.workforce.models import Agent, Organisation, Site, Team
@@ -42,9 +43,43 @@ def _words(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _invalid(exc: ValidationError) -> str:
+def _failure(exc: ValidationError | CxhubError) -> dict[str, Any]:
+    """The status and message a form is shown again with."""
+    if isinstance(exc, CxhubError):
+        return {"status": exc.status, "error": exc.message}
     first = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    reason = first["msg"].removeprefix("Value error, ")
+    return {"status": 422, "error": f"{'.'.join(str(p) for p in first['loc'])}: {reason}"}
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _no_store(response: Response) -> Response:
+    """A page showing a password once must not be kept by any cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _vary(response: Response) -> Response:
+    """For a URL that answers htmx with a fragment: no cache may hand the fragment to a plain visit."""
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _hours_summary(opening_hours: dict[str, list[list[str]]]) -> list[str]:
+    """One line per run of neighbouring days with the same hours ("mon to fri 08:00 to 20:00"); closed days omitted."""
+    runs: list[tuple[str, list[str]]] = []
+    for day in WEEKDAYS:
+        hours = ", ".join(f"{start}\u2013{end}" for start, end in opening_hours.get(day) or [])
+        if runs and runs[-1][0] == hours:
+            runs[-1][1].append(day)
+        else:
+            runs.append((hours, [day]))
+    return [
+        f"{days[0]}\u2013{days[-1]} {hours}" if len(days) > 1 else f"{days[0]} {hours}" for hours, days in runs if hours
+    ]
 
 
 def _organisation(session: SessionDep, actor: PageActor, organisation_id: str) -> Organisation:
@@ -101,10 +136,8 @@ def create_organisation(
             organisation = service.create_organisation(
                 session, organisation_create=OrganisationCreate.model_validate(form), actor=actor
             )
-    except ValidationError as exc:
-        return _organisations_page(request, session, actor, status=422, error=_invalid(exc), form=form)
-    except CxhubError as exc:
-        return _organisations_page(request, session, actor, status=exc.status, error=exc.message, form=form)
+    except (ValidationError, CxhubError) as exc:
+        return _organisations_page(request, session, actor, **_failure(exc), form=form)
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
@@ -116,7 +149,10 @@ def _organisation_page(
     *,
     status: int = 200,
     error: str | None = None,
+    opened: Literal["site", "team"] | None = None,
+    form: dict[str, Any] | None = None,
 ) -> Response:
+    """`opened` names the form a refused submission is shown again in, with `form` as typed."""
     sites = session.scalars(select(Site).where(Site.organisation_id == organisation.id).order_by(Site.name)).all()
     teams = session.scalars(select(Team).where(Team.organisation_id == organisation.id).order_by(Team.name)).all()
     site_names = {site.id: site.name for site in sites}
@@ -128,9 +164,12 @@ def _organisation_page(
         sites=sites,
         teams=teams,
         site_names=site_names,
+        hours={site.id: _hours_summary(site.opening_hours) for site in sites},
         weekdays=WEEKDAYS,
         can_manage=actor.can(P.ORGANISATIONS_MANAGE),
         error=error,
+        opened=opened,
+        form=form or {},
     )
 
 
@@ -161,8 +200,8 @@ def update_data_policy(
                 actor=actor,
                 organisation_update=OrganisationUpdate.model_validate({"data_policy": policy}),
             )
-    except ValidationError as exc:
-        return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
+    except (ValidationError, CxhubError) as exc:
+        return _organisation_page(request, session, actor, organisation, **_failure(exc))
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
@@ -180,6 +219,7 @@ def create_site(
     opens: Annotated[str, Form(max_length=5)] = "09:00",
     closes: Annotated[str, Form(max_length=5)] = "17:00",
     days: Annotated[list[str] | None, Form()] = None,
+    holidays: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     hours = {day: [[opens, closes]] for day in (days or []) if day in WEEKDAYS}
     data: dict[str, Any] = {
@@ -190,14 +230,14 @@ def create_site(
         "time_zone": time_zone,
         "location_band": location_band,
         "opening_hours": hours,
+        "holidays": _words(holidays),
     }
     try:
         with session.begin_nested():
             service.create_site(session, site_create=SiteCreate.model_validate(data), actor=actor)
-    except ValidationError as exc:
-        return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
-    except CxhubError as exc:
-        return _organisation_page(request, session, actor, organisation, status=exc.status, error=exc.message)
+    except (ValidationError, CxhubError) as exc:
+        typed = {**data, "opens": opens, "closes": closes, "days": days or [], "holidays": holidays}
+        return _organisation_page(request, session, actor, organisation, **_failure(exc), opened="site", form=typed)
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
@@ -227,10 +267,9 @@ def create_team(
             if site is None or site.organisation_id != organisation.id:
                 raise CxhubError("choose a site of this organisation", status=422, field="site_id")
             service.create_team(session, team_create=team_create, actor=actor)
-    except ValidationError as exc:
-        return _organisation_page(request, session, actor, organisation, status=422, error=_invalid(exc))
-    except CxhubError as exc:
-        return _organisation_page(request, session, actor, organisation, status=exc.status, error=exc.message)
+    except (ValidationError, CxhubError) as exc:
+        typed = {**data, "languages": languages, "skills": skills}
+        return _organisation_page(request, session, actor, organisation, **_failure(exc), opened="team", form=typed)
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
@@ -253,7 +292,7 @@ def delete_site_or_team(
     try:
         service.delete_record(session, record=record, what=kind[:-1])
     except CxhubError as exc:
-        return _organisation_page(request, session, actor, organisation, status=exc.status, error=exc.message)
+        return _organisation_page(request, session, actor, organisation, **_failure(exc))
     return RedirectResponse(f"/organisations/{organisation.id}", status_code=303)
 
 
@@ -302,6 +341,22 @@ AGENT_FORM_FIELDS = (
 )
 
 
+def _agent_values(agent: Agent) -> dict[str, str]:
+    """A stored profile as the strings its form shows (a refused form shows what was typed instead)."""
+    return {
+        "team_id": agent.team_id,
+        "languages": ", ".join(f"{language['code']}:{language['proficiency']}" for language in agent.languages),
+        "skills": ", ".join(f"{skill['name']}:{skill['level']}" for skill in agent.skills),
+        **{f"max_{channel}": str(limit) for channel, limit in agent.max_concurrent.items()},
+        "hourly_cost": "" if agent.hourly_cost is None else str(agent.hourly_cost),
+        "cost_currency": agent.cost_currency or "",
+        "cost_year": "" if agent.cost_year is None else str(agent.cost_year),
+        "cost_basis": agent.cost_basis or "",
+        "hire_date": agent.hire_date.isoformat() if agent.hire_date else "",
+        "leave_date": agent.leave_date.isoformat() if agent.leave_date else "",
+    }
+
+
 async def _agent_form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {name: str(form.get(name, "")).strip() for name in ("user_id", *AGENT_FORM_FIELDS)}
@@ -310,17 +365,30 @@ async def _agent_form(request: Request) -> dict[str, str]:
 AgentForm = Annotated[dict[str, str], Depends(_agent_form)]
 
 
-def _agents_page(
-    request: Request, session: Session, actor: Actor, *, status: int = 200, error: str | None = None
-) -> Response:
-    rows = session.execute(
+def _agent_rows(session: Session, actor: Actor, *, agent_id: str | None = None) -> list[Any]:
+    """(agent, user, team, organisation) per agent in scope, in one query."""
+    statement = (
         repository.readable_agents(actor)
         .add_columns(User, Team, Organisation)
         .join(User, User.id == Agent.user_id)
         .join(Team, Team.id == Agent.team_id)
         .join(Organisation, Organisation.id == Agent.organisation_id)
         .order_by(Organisation.name, Team.name, User.name)
-    ).all()
+    )
+    if agent_id is not None:
+        statement = statement.where(Agent.id == agent_id)
+    return list(session.execute(statement).all())
+
+
+def _agents_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
     can_manage = actor.can(P.AGENTS_MANAGE)
     teams = session.scalars(repository.readable_teams(actor).order_by(Team.name)).all() if can_manage else []
     without_profile = (
@@ -336,10 +404,11 @@ def _agents_page(
         request,
         "workforce/agents.html",
         status_code=status,
-        rows=rows,
+        rows=_agent_rows(session, actor),
         can_manage=can_manage,
         teams=teams,
         users=without_profile,
+        values=values or {},
         error=error,
     )
 
@@ -354,12 +423,10 @@ def create_agent(request: Request, session: SessionDep, actor: CanManageAgents, 
     try:
         with session.begin_nested():
             data = {"user_id": form["user_id"], "team_id": form["team_id"], **_agent_fields(form)}
-            service.create_agent(session, agent_create=AgentCreate.model_validate(data), actor=actor)
-    except ValidationError as exc:
-        return _agents_page(request, session, actor, status=422, error=_invalid(exc))
-    except CxhubError as exc:
-        return _agents_page(request, session, actor, status=exc.status, error=exc.message)
-    return RedirectResponse("/agents", status_code=303)
+            agent = service.create_agent(session, agent_create=AgentCreate.model_validate(data), actor=actor)
+    except (ValidationError, CxhubError) as exc:
+        return _agents_page(request, session, actor, **_failure(exc), values=form)
+    return RedirectResponse(f"/agents#agent-{agent.id}", status_code=303)
 
 
 def _agent(session: SessionDep, actor: PageActor, agent_id: str) -> Agent:
@@ -369,28 +436,68 @@ def _agent(session: SessionDep, actor: PageActor, agent_id: str) -> Agent:
 AgentInScope = Annotated[Agent, Depends(_agent)]
 
 
+def _agent_teams(session: Session, actor: Actor, agent: Agent) -> list[Team]:
+    """The teams an agent may move to: those of their own organisation."""
+    statement = repository.readable_teams(actor).where(Team.organisation_id == agent.organisation_id)
+    return list(session.scalars(statement.order_by(Team.name)).all())
+
+
 def _agent_page(
-    request: Request, session: Session, actor: Actor, agent: Agent, *, status: int = 200, error: str | None = None
+    request: Request,
+    session: Session,
+    actor: Actor,
+    agent: Agent,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
-    user = session.get_one(User, agent.user_id)
-    teams = session.scalars(
-        repository.readable_teams(actor).where(Team.organisation_id == agent.organisation_id).order_by(Team.name)
-    ).all()
+    [(_, user, team, organisation)] = _agent_rows(session, actor, agent_id=agent.id)
     return render(
         request,
         "workforce/agent.html",
         status_code=status,
         agent=agent,
         user=user,
-        teams=teams,
+        team=team,
+        organisation=organisation,
+        teams=_agent_teams(session, actor, agent),
+        values=values or _agent_values(agent),
         can_manage=actor.can(P.AGENTS_MANAGE),
         error=error,
     )
 
 
+def _agent_row(request: Request, session: Session, actor: Actor, agent: Agent, template: str) -> Response:
+    [(_, user, team, organisation)] = _agent_rows(session, actor, agent_id=agent.id)
+    response = render(
+        request,
+        template,
+        agent=agent,
+        user=user,
+        team=team,
+        organisation=organisation,
+        teams=_agent_teams(session, actor, agent) if template.endswith("_edit_row.html") else [],
+        values=_agent_values(agent),
+        can_manage=actor.can(P.AGENTS_MANAGE),
+    )
+    return _vary(response)
+
+
 @router.get("/agents/{agent_id}")
 def agent_page(request: Request, session: SessionDep, agent: AgentInScope, actor: CanReadAgents) -> Response:
-    return _agent_page(request, session, actor, agent)
+    """The agent's profile; to htmx, the agent's row of the list (what "cancel" puts back)."""
+    if _is_htmx(request):
+        return _agent_row(request, session, actor, agent, "workforce/_agent_row.html")
+    return _vary(_agent_page(request, session, actor, agent))
+
+
+@router.get("/agents/{agent_id}/edit")
+def edit_agent_page(request: Request, session: SessionDep, agent: AgentInScope, actor: CanManageAgents) -> Response:
+    """To htmx, the row of the list as an edit form; to a browser without scripts, the profile page."""
+    if _is_htmx(request):
+        return _agent_row(request, session, actor, agent, "workforce/_agent_edit_row.html")
+    return _vary(_agent_page(request, session, actor, agent))
 
 
 @router.post("/agents/{agent_id}")
@@ -401,11 +508,9 @@ def update_agent(
         with session.begin_nested():
             agent_update = AgentUpdate.model_validate({"team_id": form["team_id"], **_agent_fields(form)})
             service.update_agent(session, agent=agent, agent_update=agent_update, actor=actor)
-    except ValidationError as exc:
-        return _agent_page(request, session, actor, agent, status=422, error=_invalid(exc))
-    except CxhubError as exc:
-        return _agent_page(request, session, actor, agent, status=exc.status, error=exc.message)
-    return RedirectResponse("/agents", status_code=303)
+    except (ValidationError, CxhubError) as exc:
+        return _agent_page(request, session, actor, agent, **_failure(exc), values=form)
+    return RedirectResponse(f"/agents#agent-{agent.id}", status_code=303)
 
 
 # users
@@ -419,6 +524,8 @@ def _users_page(
     status: int = 200,
     error: str | None = None,
     created: dict[str, str] | None = None,
+    reset: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
 ) -> Response:
     rows = session.execute(
         repository.readable_users(actor)
@@ -437,12 +544,20 @@ def _users_page(
         can_manage=actor.can(P.USERS_MANAGE),
         error=error,
         created=created,
+        reset=reset,
+        form=form or {"role": Role.AGENT.value},
     )
 
 
 @router.get("/users")
 def users_page(request: Request, session: SessionDep, actor: CanReadUsers) -> Response:
     return _users_page(request, session, actor)
+
+
+def _role(value: str) -> Role:
+    if value not in {r.value for r in Role}:
+        raise CxhubError("choose a role", status=422, field="role")
+    return Role(value)
 
 
 @router.post("/users")
@@ -456,23 +571,23 @@ def create_user(
     organisation_id: Annotated[str, Form(max_length=26)],
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    """Without a password the user gets a generated temporary one, shown here once."""
+    form = {"email": email, "name": name, "role": role, "organisation_id": organisation_id}
     try:
-        if role not in {r.value for r in Role}:
-            raise CxhubError("choose a role", status=422, field="role")
         with session.begin_nested():
             user, generated = service.create_user(
                 session,
                 email=email,
                 name=name.strip(),
-                role=Role(role),
+                role=_role(role),
                 organisation_id=organisation_id,
                 password=password or None,
                 actor=actor,
             )
     except CxhubError as exc:
-        return _users_page(request, session, actor, status=exc.status, error=exc.message)
+        return _users_page(request, session, actor, **_failure(exc), form=form)
     created = {"email": user.email, "temporary_password": generated or ""}
-    return _users_page(request, session, actor, status=201, created=created)
+    return _no_store(_users_page(request, session, actor, status=201, created=created))
 
 
 def _user(session: SessionDep, actor: PageActor, user_id: str) -> User:
@@ -480,6 +595,18 @@ def _user(session: SessionDep, actor: PageActor, user_id: str) -> User:
 
 
 UserInScope = Annotated[User, Depends(_user)]
+
+
+def _user_row(request: Request, session: Session, actor: Actor, user: User) -> Response:
+    organisation = session.get_one(Organisation, user.organisation_id)
+    return render(
+        request,
+        "workforce/_user_row.html",
+        user=user,
+        organisation=organisation,
+        roles=list(Role),
+        can_manage=actor.can(P.USERS_MANAGE),
+    )
 
 
 @router.post("/users/{user_id}/active")
@@ -490,12 +617,33 @@ def set_user_active(
     actor: CanManageUsers,
     active: Annotated[bool, Form()],
 ) -> Response:
+    """Disable (which ends their sessions) or re-enable a user; to htmx, the user's new row."""
     try:
         with session.begin_nested():
             service.update_user(session, user=user, is_active=active, actor=actor)
-    except Forbidden as exc:
-        return _users_page(request, session, actor, status=403, error=exc.message)
-    return RedirectResponse("/users", status_code=303)
+    except CxhubError as exc:
+        return _users_page(request, session, actor, **_failure(exc))
+    if _is_htmx(request):
+        return _user_row(request, session, actor, user)
+    return RedirectResponse(f"/users#user-{user.id}", status_code=303)
+
+
+@router.post("/users/{user_id}/role")
+def change_user_role(
+    request: Request,
+    session: SessionDep,
+    user: UserInScope,
+    actor: CanManageUsers,
+    role: Annotated[str, Form(max_length=30)],
+) -> Response:
+    try:
+        with session.begin_nested():
+            service.update_user(session, user=user, role=_role(role), actor=actor)
+    except CxhubError as exc:
+        return _users_page(request, session, actor, **_failure(exc))
+    if _is_htmx(request):
+        return _user_row(request, session, actor, user)
+    return RedirectResponse(f"/users#user-{user.id}", status_code=303)
 
 
 @router.post("/users/{user_id}/password-reset")
@@ -504,11 +652,17 @@ def reset_user_password(
     session: SessionDep,
     user: UserInScope,
     actor: CanManageUsers,
-    temporary_password: Annotated[str, Form(max_length=200)],
+    temporary_password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    """Set a temporary password the user must change at the next login; left empty, one is generated."""
+    generated = None if temporary_password else new_secret()[:20]
     try:
         with session.begin_nested():
-            service.reset_password_by_admin(session, user=user, temporary_password=temporary_password, actor=actor)
+            service.reset_password_by_admin(
+                session, user=user, temporary_password=temporary_password or generated or "", actor=actor
+            )
     except CxhubError as exc:
-        return _users_page(request, session, actor, status=exc.status, error=exc.message)
-    return RedirectResponse("/users", status_code=303)
+        return _users_page(request, session, actor, **_failure(exc))
+    if generated is None:
+        return RedirectResponse(f"/users#user-{user.id}", status_code=303)
+    return _no_store(_users_page(request, session, actor, reset={"email": user.email, "temporary_password": generated}))
