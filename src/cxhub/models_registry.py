@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 
 def metadata() -> MetaData:
     import cxhub.auth.models
+    import cxhub.channels.models
     import cxhub.conversations.models
     import cxhub.customers.models
     import cxhub.jobs.models

@@ -1,11 +1,14 @@
-"""Conversation tables: the thread, its interactions, and which organisations handled it."""
+"""Conversation tables: the thread, its interactions, notes and attachments, and who handled it.
+
+Statuses: new -> open -> pending_customer -> resolved -> closed; a new inbound reopens any but closed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxhub.db import Base, UTCDateTime
@@ -27,6 +30,8 @@ class Conversation(Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     thread_ref: Mapped[str | None] = mapped_column(String(500))
     needs_answer: Mapped[bool] = mapped_column(default=True)
+    needs_public_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    touchpoint_id: Mapped[str | None] = mapped_column(String(26), index=True)  # set once classified
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
@@ -35,7 +40,9 @@ class Conversation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_outbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConversationHandler(Base):
@@ -46,6 +53,9 @@ class ConversationHandler(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+KINDS = ("message", "call", "voicemail", "review", "post", "order", "return", "event")
 
 
 class Interaction(Base):
@@ -59,6 +69,7 @@ class Interaction(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="message")  # see KINDS
     direction: Mapped[str] = mapped_column(String(10))
     external_id: Mapped[str] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -72,6 +83,14 @@ class Interaction(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     voice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     handled_by_agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    author_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    handle_seconds: Mapped[float | None] = mapped_column(Float)  # agent working time, or talk + hold + wrap
+    platform: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    public: Mapped[bool | None] = mapped_column(Boolean)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))  # outbound: queued | sent | failed | recorded
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -88,3 +107,47 @@ class DeadLetter(Base):
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     replayed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    replay_result: Mapped[str | None] = mapped_column(Text)
+
+
+class ConversationEvent(Base):
+    """A change of status (or another tracked field) with its time: resolutions and reopenings feed FCR."""
+
+    __tablename__ = "conversation_events"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # status
+    before: Mapped[str | None] = mapped_column(String(40))
+    after: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ConversationNote(Base):
+    """An internal note: seen by staff in scope, never sent to the customer."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    author_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attachment(Base):
+    """A file that came with an interaction or an agent's reply; the bytes live in the file storage."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interactions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ InteractionChannel = Literal[
     "email", "chat", "voice", "voicemail", "sms", "social", "review", "commerce", "web_form", "api"
 ]
 Direction = Literal["inbound", "outbound"]
+InteractionKind = Literal["message", "call", "voicemail", "review", "post", "order", "return", "event"]
 
 
 class CustomerIn(StrictModel):
@@ -61,6 +62,17 @@ class InteractionCreate(StrictModel):
     rating: int | None = Field(None, ge=1, le=5)
     voice: VoiceIn | None = None
     handled_by: str | None = Field(None, max_length=320, description="Agent e-mail, for imported history.")
+    kind: InteractionKind | None = Field(
+        None, description="Default: from the channel (voice: call, review: review ...)."
+    )
+    url: str | None = Field(None, max_length=2000, description="Where the post, review or recording lives.")
+    public: bool | None = Field(None, description="A public post or review: flagged as needing a public answer.")
+    handle_seconds: float | None = Field(
+        None, ge=0, le=86_400, description="Agent working time; for voice, default talk + hold + wrap."
+    )
+    needs_answer: bool | None = Field(
+        None, description="Default: yes, except commerce events (orders and returns sit on the timeline)."
+    )
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -6,6 +6,7 @@ original ids; the same key with a different body is a conflict. Services flush, 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
-from cxhub.conversations.models import Conversation, ConversationHandler, DeadLetter, Interaction
+from cxhub.conversations.models import Conversation, ConversationEvent, ConversationHandler, DeadLetter, Interaction
 from cxhub.conversations.schemas import AssignmentUpdate, InteractionCreate
 from cxhub.customers import identifiers as ids
 from cxhub.customers.service import Identifier, attach_customer
@@ -27,6 +28,13 @@ from cxhub.workforce.repository import readable_organisations
 
 OPEN_STATUSES = ("new", "open", "pending_customer", "resolved")
 NO_ANSWER_CHANNELS = ("commerce",)  # order and return events sit on the timeline; nobody answers them
+DEFAULT_KINDS = {
+    "voice": "call",
+    "voicemail": "voicemail",
+    "review": "review",
+    "social": "post",
+    "commerce": "order",
+}
 
 
 @dataclass(frozen=True)
@@ -109,14 +117,33 @@ def _conversation_for(
             subject=interaction_create.subject,
             thread_ref=interaction_create.thread_ref,
             language=interaction_create.customer.language,
-            needs_answer=interaction_create.channel not in NO_ANSWER_CHANNELS
-            or bool(interaction_create.metadata.get("needs_answer")),
+            needs_answer=needs_answer(interaction_create),
             created_at=interaction_create.occurred_at,
             updated_at=interaction_create.occurred_at,
         )
         session.add(conversation)
         session.flush()
     return conversation
+
+
+def needs_answer(interaction_create: InteractionCreate) -> bool:
+    if interaction_create.needs_answer is not None:
+        return interaction_create.needs_answer
+    return interaction_create.channel not in NO_ANSWER_CHANNELS
+
+
+def interaction_kind(interaction_create: InteractionCreate) -> str:
+    return interaction_create.kind or DEFAULT_KINDS.get(interaction_create.channel, "message")
+
+
+def handle_seconds(interaction_create: InteractionCreate) -> float | None:
+    """Agent working time as recorded, or for a call talk + hold + after-call work."""
+    if interaction_create.handle_seconds is not None:
+        return interaction_create.handle_seconds
+    voice = interaction_create.voice
+    if voice is not None and not voice.abandoned:
+        return voice.talk_seconds + voice.hold_seconds + voice.wrap_seconds
+    return None
 
 
 def _agent_id(session: Session, email: str | None) -> str | None:
@@ -179,6 +206,7 @@ def _store(
         conversation_id=conversation.id,
         customer_id=customer.id,
         channel=interaction_create.channel,
+        kind=interaction_kind(interaction_create),
         direction=interaction_create.direction,
         external_id=interaction_create.external_id,
         idempotency_key=idempotency_key,
@@ -192,18 +220,51 @@ def _store(
         rating=interaction_create.rating,
         voice=interaction_create.voice.model_dump() if interaction_create.voice else None,
         handled_by_agent_id=agent_id,
+        handle_seconds=handle_seconds(interaction_create),
+        platform=interaction_create.customer.platform,
+        url=interaction_create.url,
+        public=interaction_create.public,
         extra=interaction_create.metadata,
     )
     session.add(interaction)
     if interaction_create.direction == "inbound":
         conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, occurred]))
-        if conversation.status == "resolved":
-            conversation.status = "open"  # a new message reopens a resolved conversation
-    elif agent_id is not None and (conversation.first_response_at is None or occurred < conversation.first_response_at):
-        conversation.first_response_at = occurred
+        if conversation.status in ("resolved", "pending_customer"):
+            record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
+        if interaction_create.public:
+            conversation.needs_public_answer = True
+    else:
+        conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, occurred]))
+        if agent_id is not None and (
+            conversation.first_response_at is None or occurred < conversation.first_response_at
+        ):
+            conversation.first_response_at = occurred
     conversation.updated_at = utcnow()
     session.flush()
     return interaction
+
+
+def record_status(
+    session: Session, *, conversation: Conversation, status: str, at: dt.datetime, user_id: str | None
+) -> None:
+    """Change the status and keep the change: resolution and reopening times feed the metrics."""
+    if conversation.status == status:
+        return
+    session.add(
+        ConversationEvent(
+            conversation_id=conversation.id,
+            kind="status",
+            before=conversation.status,
+            after=status,
+            at=at,
+            user_id=user_id,
+        )
+    )
+    conversation.status = status
+    if status == "resolved":
+        conversation.resolved_at = at
+    elif status == "closed":
+        conversation.closed_at = at
 
 
 def assign_conversation(session: Session, *, conversation: Conversation, organisation_id: str) -> Conversation:
@@ -245,5 +306,5 @@ def assign(
     conversation.team_id = team.id if team else None
     conversation.agent_id = agent.id if agent else None
     if conversation.status == "new" and agent is not None:
-        conversation.status = "open"
+        record_status(session, conversation=conversation, status="open", at=utcnow(), user_id=actor.user_id)
     return assign_conversation(session, conversation=conversation, organisation_id=organisation.id)

@@ -38,3 +38,5 @@ class CustomerIdentity(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undeliverable_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # e-mail bounced
+    undeliverable_reason: Mapped[str | None] = mapped_column(String(500))

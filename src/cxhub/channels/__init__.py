@@ -1,0 +1,1 @@
+"""Channels: adapters that turn each source's payloads into interactions and deliver replies."""
