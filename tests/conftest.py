@@ -8,6 +8,7 @@ database or browser fails the run instead of skipping.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ os.environ.setdefault("CXHUB_SECRET_KEY", "test-secret-key-that-is-long-enough-0
 os.environ.setdefault("CXHUB_ARGON2_TIME_COST", "1")
 os.environ.setdefault("CXHUB_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("CXHUB_IN_PROCESS_WORKER", "false")
+os.environ.setdefault("CXHUB_DATA_DIR", tempfile.mkdtemp(prefix="cxhub-test-"))  # stored files stay out of the tree
 
 import pytest
 from fastapi.testclient import TestClient

@@ -20,8 +20,12 @@ from cxhub.auth import service as auth_service
 from cxhub.auth.models import User
 from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from cxhub.conversations.models import Conversation
-from cxhub.conversations.service import assign_conversation
-from cxhub.customers.models import Customer
+from cxhub.channels.schemas import ChannelSourceCreate
+from cxhub.channels.service import create_source
+from cxhub.config import get_settings
+from cxhub.conversations.service import assign_conversation, keep_dead_letter, store_attachment
+from cxhub.customers.models import Customer, CustomerIdentity
+from cxhub.kit.storage import storage_at
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
@@ -79,7 +83,17 @@ ROUTES = [
     Route("GET", "/api/v1/conversations", P.CONVERSATIONS_READ, None, 200),
     Route("GET", "/api/v1/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("PUT", "/api/v1/conversations/{conversation_id}/assignment", P.CONVERSATIONS_ASSIGN, "conversation", 200),
+    Route("GET", "/api/v1/conversations/{conversation_id}/interactions", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("PATCH", "/api/v1/conversations/{conversation_id}", P.CONVERSATIONS_REPLY, "conversation", 200),
+    Route("POST", "/api/v1/conversations/{conversation_id}/notes", P.CONVERSATIONS_REPLY, "conversation", 201),
+    Route("POST", "/api/v1/conversations/{conversation_id}/replies", P.CONVERSATIONS_REPLY, "conversation", 201),
+    Route("POST", "/api/v1/conversations/{conversation_id}/attachments", P.CONVERSATIONS_REPLY, "conversation", 201),
+    Route("GET", "/api/v1/attachments/{attachment_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/api/v1/dead-letters", P.DEAD_LETTERS_READ, None, 200),
+    Route("POST", "/api/v1/dead-letters/{dead_letter_id}/replay", P.DEAD_LETTERS_REPLAY, None, 200),
+    Route("GET", "/api/v1/channel-sources", P.CHANNELS_MANAGE, None, 200),
+    Route("POST", "/api/v1/channel-sources", P.CHANNELS_MANAGE, None, 201),
+    Route("POST", "/api/v1/webhooks/{source_name}", None, None, 401),  # a token is no signature
     Route("POST", "/api/v1/jobs/{job_id}/requeue", P.JOBS_MANAGE, None, 200),
 ]
 
@@ -106,6 +120,7 @@ class Records:
     brand_id: str
     tokens: dict[str, str]  # user e-mail -> a token id of theirs
     dead_job_id: str
+    dead_letter_id: str
 
 
 @pytest.fixture
@@ -138,10 +153,24 @@ def records(world: Session) -> Records:
         customer = Customer(brand_id=brand.id, name="Jane Doe")
         world.add(customer)
         world.flush()
+        world.add(
+            CustomerIdentity(
+                brand_id=brand.id, customer_id=customer.id, kind="email", value=f"jane@{org.id}.example", source="api"
+            )
+        )
         conversation = Conversation(brand_id=brand.id, customer_id=customer.id, channel="chat")
         world.add(conversation)
         world.flush()
         assign_conversation(world, conversation=conversation, organisation_id=org.id)
+        attachment = store_attachment(
+            world,
+            conversation=conversation,
+            filename="receipt.txt",
+            content_type="text/plain",
+            data=b"receipt",
+            storage=storage_at(get_settings().data_dir),
+            settings=get_settings(),
+        )
         by_org[org.name] = {
             "organisation": org.id,
             "site": site.id,
@@ -152,6 +181,7 @@ def records(world: Session) -> Records:
             "empty_team": empty_team.id,
             "spare_user": spare_user.id,
             "conversation": conversation.id,
+            "attachment": attachment.id,
         }
     tokens = {}
     for demo_user in DEMO_USERS:
@@ -161,8 +191,12 @@ def records(world: Session) -> Records:
         tokens[demo_user.email] = api_token.id
     job = Job(name="matrix.example", payload={}, status="dead", attempts=5, max_attempts=5)
     world.add(job)
+    dead_letter = keep_dead_letter(
+        world, source="api.interactions", content_type="application/json", raw=b"{", reason="x"
+    )
+    create_source(world, source_create=ChannelSourceCreate(name="matrix", adapter="api"), actor=None)
     world.commit()
-    return Records(by_org, brand.id, tokens, job.id)
+    return Records(by_org, brand.id, tokens, job.id, dead_letter.id)
 
 
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
@@ -181,6 +215,9 @@ def _request(
         agent_id=ids["agent"],
         user_id=ids["user"],
         conversation_id=ids["conversation"],
+        attachment_id=ids["attachment"],
+        dead_letter_id=records.dead_letter_id,
+        source_name="matrix",
         job_id=records.dead_job_id,
         token_id=records.tokens[email if target == OWN else next(e for e in records.tokens if e != email)],
     )
@@ -213,6 +250,10 @@ def _request(
         ("POST", "/api/v1/users/{user_id}/password-reset"): {"temporary_password": "temporary-password"},
         ("POST", "/api/v1/tokens"): {"name": "matrix"},
         ("PUT", "/api/v1/conversations/{conversation_id}/assignment"): {"organisation_id": ids["organisation"]},
+        ("PATCH", "/api/v1/conversations/{conversation_id}"): {"status": "resolved", "tags": ["vip"]},
+        ("POST", "/api/v1/conversations/{conversation_id}/notes"): {"text": "Called the courier."},
+        ("POST", "/api/v1/conversations/{conversation_id}/replies"): {"text": "It ships today."},
+        ("POST", "/api/v1/channel-sources"): {"name": f"matrix-{target}", "adapter": "voice"},
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",
             "external_id": f"matrix-{email}-{target}",
@@ -255,7 +296,10 @@ def test_access_matrix(
     for route in ROUTES:
         path, body = _request(route, records, email, organisation, target)
         savepoint = connection.begin_nested()  # every request starts from the same world
-        response = client.request(route.method, path, headers=headers, json=body)
+        if route.path.endswith("/attachments"):
+            response = client.post(path, headers=headers, files={"file": ("note.txt", b"hello", "text/plain")})
+        else:
+            response = client.request(route.method, path, headers=headers, json=body)
         savepoint.rollback()
         want = expected(route, role, is_partner, target)
         if response.status_code != want:

@@ -31,16 +31,18 @@ from cxhub.web import (
 class BodySizeLimit:
     """Refuse bodies larger than the limit before any of them is parsed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes  # file uploads carry their own, larger limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_max_bytes + 65536 if scope["path"].endswith("/attachments") else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(scope, receive, send)
             return
         seen = 0
@@ -50,7 +52,7 @@ class BodySizeLimit:
             nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 too_large = True
                 raise _TooLarge
             return message
@@ -69,7 +71,7 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "Request too large", f"the body is larger than {self.max_bytes} bytes")
+        response = problem(413, "Request too large", "the body is larger than this route accepts")
         await response(scope, receive, send)
 
 
@@ -133,7 +135,7 @@ def create_app(
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.attachment_max_bytes)
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
     def healthz() -> dict[str, Any]:
@@ -146,6 +148,7 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     from cxhub.auth.api import router as auth_api
+    from cxhub.channels.api import router as channels_api
     from cxhub.conversations.api import router as conversations_api
     from cxhub.deps import reject_unknown_query
     from cxhub.jobs.api import router as jobs_api
@@ -156,6 +159,7 @@ def create_app(
     app.include_router(auth_api, prefix="/api/v1", dependencies=strict)
     app.include_router(workforce_api, prefix="/api/v1", dependencies=strict)
     app.include_router(conversations_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(channels_api, prefix="/api/v1", dependencies=strict)
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

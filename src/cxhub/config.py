@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     smtp_host: str = Field("127.0.0.1", description="Outbound SMTP relay host.")
     smtp_port: int = Field(25, description="Outbound SMTP relay port.")
     mail_from: str = Field("cxhub@localhost", description="Sender address of mail sent by the hub.")
+    attachment_max_bytes: int = Field(10 * 1024 * 1024, description="Largest attachment accepted, in bytes.")
+    attachment_content_types: list[str] = Field(
+        [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "text/plain",
+            "text/csv",
+            "application/octet-stream",
+        ],
+        description="Content types accepted for attachments (JSON list).",
+    )
     in_process_worker: bool = Field(True, description="Run a job worker inside `cxhub serve` (the embedded default).")
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
     job_lease_seconds: int = Field(

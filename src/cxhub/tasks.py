@@ -1,3 +1,4 @@
 """Every domain's job handlers, imported by workers so that the registry is complete."""
 
-import cxhub.auth.tasks  # noqa: F401
+import cxhub.auth.tasks
+import cxhub.channels.tasks  # noqa: F401

@@ -44,6 +44,12 @@ class Permission(StrEnum):
         "Assign a conversation to an organisation, team and agent (a partner: within their own).",
     )
     DEAD_LETTERS_READ = ("dead_letters.read", "See inbound payloads that could not be parsed, with the reason.")
+    DEAD_LETTERS_REPLAY = ("dead_letters.replay", "Replay a dead letter after a fix: parse and record it again.")
+    CONVERSATIONS_REPLY = (
+        "conversations.reply",
+        "Reply to customers, add internal notes and attachments, change status, priority and tags.",
+    )
+    CHANNELS_MANAGE = ("channels.manage", "Register webhook sources and their signing secrets.")
 
 
 class Role(StrEnum):
@@ -62,9 +68,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CX_DIRECTOR: frozenset(_EVERYONE | {P.USERS_READ, P.AUDIT_READ}),
     Role.PARTNER_MANAGER: frozenset(_EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ}),
-    Role.TEAM_LEAD: frozenset(_EVERYONE | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN}),
+    Role.TEAM_LEAD: frozenset(
+        _EVERYONE | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN, P.CONVERSATIONS_REPLY}
+    ),
     Role.QA_ANALYST: frozenset(_EVERYONE),
-    Role.AGENT: frozenset(_EVERYONE),
+    Role.AGENT: frozenset(_EVERYONE | {P.CONVERSATIONS_REPLY}),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {

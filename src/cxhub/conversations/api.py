@@ -3,36 +3,52 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.conversations import service
-from cxhub.conversations.models import Conversation, DeadLetter
-from cxhub.conversations.repository import readable_conversations
+from cxhub.conversations.models import Attachment, Conversation, ConversationNote, DeadLetter, Interaction
+from cxhub.conversations.quoting import visible_text
+from cxhub.conversations.repository import attachments_of, interactions_page, readable_conversations
 from cxhub.conversations.schemas import (
     AssignmentUpdate,
+    AttachmentRead,
     BatchResult,
+    ConversationDetail,
     ConversationRead,
+    ConversationUpdate,
     DeadLetterRead,
     InteractionCreate,
+    InteractionRead,
     InteractionResult,
+    NoteCreate,
+    NoteRead,
 )
+from cxhub.customers.models import Customer
+from cxhub.customers.service import customer_read
 from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
 from cxhub.errors import CxhubError, NotFound
 from cxhub.kit.pagination import Page, paginate
+from cxhub.kit.storage import storage_at
+from cxhub.kit.time import parse_aware
 from cxhub.web import error_responses, problem
 
 router = APIRouter()
 CanCreateInteractions = Annotated[Actor, Depends(require(Permission.INTERACTIONS_CREATE))]
 CanReadConversations = Annotated[Actor, Depends(require(Permission.CONVERSATIONS_READ))]
 CanAssignConversations = Annotated[Actor, Depends(require(Permission.CONVERSATIONS_ASSIGN))]
+CanReply = Annotated[Actor, Depends(require(Permission.CONVERSATIONS_REPLY))]
 CanReadDeadLetters = Annotated[Actor, Depends(require(Permission.DEAD_LETTERS_READ))]
 MAX_BATCH = 1000
 _one = TypeAdapter(InteractionCreate)
@@ -169,10 +185,13 @@ def list_conversations(
     status: Annotated[str | None, Query(max_length=20)] = None,
     channel: Annotated[str | None, Query(max_length=20)] = None,
     customer_id: Annotated[str | None, Query(max_length=26)] = None,
+    touchpoint_id: Annotated[str | None, Query(max_length=26)] = None,
+    organisation_id: Annotated[str | None, Query(max_length=26)] = None,
+    updated_since: Annotated[str | None, Query(max_length=40, description="ISO-8601 with offset.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ConversationRead]:
-    """Conversations in scope, newest first."""
+    """Conversations in scope, newest first; filter by status, channel, customer, touchpoint, organisation, time."""
     statement = readable_conversations(actor)
     if status:
         statement = statement.where(Conversation.status == status)
@@ -180,6 +199,16 @@ def list_conversations(
         statement = statement.where(Conversation.channel == channel)
     if customer_id:
         statement = statement.where(Conversation.customer_id == customer_id)
+    if touchpoint_id:
+        statement = statement.where(Conversation.touchpoint_id == touchpoint_id)
+    if organisation_id:
+        statement = statement.where(Conversation.organisation_id == organisation_id)
+    if updated_since:
+        try:
+            since = parse_aware(updated_since)
+        except ValueError as exc:
+            raise CxhubError(str(exc), status=422, field="updated_since") from exc
+        statement = statement.where(Conversation.updated_at >= since)
     rows, next_cursor = paginate(session, statement, Conversation.id, cursor=cursor, limit=limit, newest_first=True)
     return Page[ConversationRead](items=[ConversationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -194,15 +223,155 @@ def _conversation(session: SessionDep, actor: ApiActor, conversation_id: str) ->
 ConversationInScope = Annotated[Conversation, Depends(_conversation)]
 
 
+def interaction_reads(session: Session, interactions: Sequence[Interaction]) -> list[InteractionRead]:
+    files = attachments_of(session, [i.id for i in interactions])
+    return [
+        InteractionRead.model_validate(
+            {
+                **{
+                    key: getattr(i, key)
+                    for key in InteractionRead.model_fields
+                    if hasattr(i, key) and key != "metadata"
+                },
+                "metadata": i.extra,
+                "visible_text": visible_text(i.text),
+                "attachments": [AttachmentRead.model_validate(a) for a in files.get(i.id, [])],
+            }
+        )
+        for i in interactions
+    ]
+
+
+def interaction_read(session: Session, interaction: Interaction, actor: Actor) -> InteractionRead:
+    return interaction_reads(session, [interaction])[0]
+
+
 @router.get(
+    "/conversations/{conversation_id}",
+    tags=["conversations"],
+    response_model=ConversationDetail,
+    responses=error_responses(403, 404),
+)
+def read_conversation(
+    session: SessionDep, conversation: ConversationInScope, actor: CanReadConversations
+) -> ConversationDetail:
+    """One conversation in scope: its customer (masked per your organisation), latest 50 interactions, notes."""
+    customer = session.get(Customer, conversation.customer_id)
+    assert customer is not None  # noqa: S101 - a foreign key
+    interactions, next_cursor = interactions_page(session, conversation_id=conversation.id, cursor=None, limit=50)
+    notes = session.scalars(
+        select(ConversationNote)
+        .where(ConversationNote.conversation_id == conversation.id)
+        .order_by(ConversationNote.id)
+    ).all()
+    return ConversationDetail(
+        **ConversationRead.model_validate(conversation).model_dump(),
+        customer=customer_read(session, customer=customer, actor=actor),
+        interactions=interaction_reads(session, interactions),
+        interactions_next_cursor=next_cursor,
+        notes=[NoteRead.model_validate(n) for n in notes],
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id}/interactions",
+    tags=["conversations"],
+    response_model=Page[InteractionRead],
+    responses=error_responses(403, 404),
+)
+def list_interactions(
+    session: SessionDep,
+    conversation: ConversationInScope,
+    actor: CanReadConversations,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[InteractionRead]:
+    """A conversation's interactions, newest first by when they happened."""
+    rows, next_cursor = interactions_page(session, conversation_id=conversation.id, cursor=cursor, limit=limit)
+    return Page[InteractionRead](items=interaction_reads(session, rows), next_cursor=next_cursor)
+
+
+@router.patch(
     "/conversations/{conversation_id}",
     tags=["conversations"],
     response_model=ConversationRead,
     responses=error_responses(403, 404),
 )
-def read_conversation(conversation: ConversationInScope, actor: CanReadConversations) -> ConversationRead:
-    """One conversation in scope."""
+def update_conversation(
+    session: SessionDep, conversation: ConversationInScope, actor: CanReply, conversation_update: ConversationUpdate
+) -> ConversationRead:
+    """Change status (resolve, close, reopen), priority, tags or language."""
+    service.update_conversation(
+        session, conversation=conversation, conversation_update=conversation_update, actor=actor
+    )
     return ConversationRead.model_validate(conversation)
+
+
+@router.post(
+    "/conversations/{conversation_id}/notes",
+    tags=["conversations"],
+    status_code=201,
+    response_model=NoteRead,
+    responses=error_responses(403, 404),
+)
+def create_note(
+    session: SessionDep, conversation: ConversationInScope, actor: CanReply, note_create: NoteCreate
+) -> NoteRead:
+    """Add an internal note (never sent to the customer)."""
+    return NoteRead.model_validate(
+        service.add_note(session, conversation=conversation, note_create=note_create, actor=actor)
+    )
+
+
+@router.post(
+    "/conversations/{conversation_id}/attachments",
+    tags=["conversations"],
+    status_code=201,
+    response_model=AttachmentRead,
+    responses=error_responses(403, 404, 415),
+)
+async def upload_attachment(
+    request: Request,
+    session: SessionDep,
+    conversation: ConversationInScope,
+    actor: CanReply,
+    file: Annotated[UploadFile, File(description="The file; its size and type are checked.")],
+) -> AttachmentRead:
+    """Upload a file to send with the next reply (name its id in the reply's `attachment_ids`)."""
+    settings = request.app.state.settings
+    data = await file.read(settings.attachment_max_bytes + 1)
+    attachment = await run_in_threadpool(
+        service.store_attachment,
+        session,
+        conversation=conversation,
+        filename=file.filename or "file",
+        content_type=file.content_type or "application/octet-stream",
+        data=data,
+        storage=storage_at(settings.data_dir),
+        settings=settings,
+    )
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    tags=["conversations"],
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(403, 404)},
+)
+def download_attachment(
+    request: Request, session: SessionDep, actor: CanReadConversations, attachment_id: str
+) -> Response:
+    """The file, if its conversation is in scope."""
+    attachment = session.get(Attachment, attachment_id)
+    in_scope = attachment is not None and session.scalar(
+        readable_conversations(actor).where(Conversation.id == attachment.conversation_id)
+    )
+    if attachment is None or in_scope is None:
+        raise NotFound("attachment")
+    data = storage_at(request.app.state.settings.data_dir).read(attachment.storage_key)
+    disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
+    return Response(data, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
 
 
 @router.put(

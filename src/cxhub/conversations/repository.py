@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from collections.abc import Sequence
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
-from cxhub.conversations.models import Conversation, ConversationHandler
+from cxhub.conversations.models import Attachment, Conversation, ConversationHandler, Interaction
+from cxhub.errors import CxhubError
 
 
 def readable_conversations(actor: Actor) -> Select[Conversation]:
@@ -22,3 +26,37 @@ def readable_conversations(actor: Actor) -> Select[Conversation]:
             or_(Conversation.organisation_id == actor.organisation_id, Conversation.id.in_(handled))
         )
     return statement
+
+
+def interactions_page(
+    session: Session, *, conversation_id: str, cursor: str | None, limit: int
+) -> tuple[Sequence[Interaction], str | None]:
+    """A conversation's interactions, newest first by when they happened; the cursor is the last one's id."""
+    statement = select(Interaction).where(Interaction.conversation_id == conversation_id)
+    if cursor:
+        after = session.get(Interaction, cursor)
+        if after is None or after.conversation_id != conversation_id:
+            raise CxhubError("cursor is not valid", status=422, field="cursor")
+        statement = statement.where(
+            or_(
+                Interaction.occurred_at < after.occurred_at,
+                and_(Interaction.occurred_at == after.occurred_at, Interaction.id < after.id),
+            )
+        )
+    rows = session.scalars(
+        statement.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit + 1)
+    ).all()
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None
+
+
+def attachments_of(session: Session, interaction_ids: Sequence[str]) -> dict[str, list[Attachment]]:
+    found: dict[str, list[Attachment]] = {}
+    if not interaction_ids:
+        return found
+    for attachment in session.scalars(
+        select(Attachment).where(Attachment.interaction_id.in_(interaction_ids)).order_by(Attachment.id)
+    ):
+        found.setdefault(attachment.interaction_id or "", []).append(attachment)
+    return found

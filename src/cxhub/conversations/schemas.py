@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cxhub.auth.schemas import StrictModel
+from cxhub.customers.schemas import CustomerRead
 from cxhub.kit.time import AwareTimestamp
 
 InteractionChannel = Literal[
@@ -104,6 +105,8 @@ class ConversationRead(BaseModel):
     subject: str | None
     needs_answer: bool
     tags: list[str]
+    touchpoint_id: str | None
+    needs_public_answer: bool
     organisation_id: str | None
     team_id: str | None
     agent_id: str | None
@@ -111,7 +114,9 @@ class ConversationRead(BaseModel):
     updated_at: dt.datetime
     last_inbound_at: dt.datetime | None
     first_response_at: dt.datetime | None
+    last_outbound_at: dt.datetime | None
     resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
 
 
 class AssignmentUpdate(StrictModel):
@@ -129,3 +134,77 @@ class DeadLetterRead(BaseModel):
     reason: str
     received_at: dt.datetime
     size: int = Field(description="Bytes kept.")
+
+
+class AttachmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    interaction_id: str | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: dt.datetime
+
+
+class InteractionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    conversation_id: str
+    channel: str
+    kind: str
+    direction: str
+    external_id: str
+    occurred_at: dt.datetime
+    subject: str | None
+    text: str | None
+    visible_text: str | None = Field(description="The text without quoted history and signature, for display.")
+    html: str | None
+    seller: str | None
+    order_ref: str | None
+    rating: int | None
+    voice: dict[str, Any] | None
+    handle_seconds: float | None
+    platform: str | None
+    url: str | None
+    public: bool | None
+    handled_by_agent_id: str | None
+    author_user_id: str | None
+    delivery_status: str | None
+    delivery_error: str | None
+    delivered_at: dt.datetime | None
+    metadata: dict[str, Any]
+    attachments: list[AttachmentRead]
+
+
+class NoteCreate(StrictModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class NoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    conversation_id: str
+    author_user_id: str
+    text: str
+    created_at: dt.datetime
+
+
+ConversationStatus = Literal["new", "open", "pending_customer", "resolved", "closed"]
+
+
+class ConversationUpdate(StrictModel):
+    status: ConversationStatus | None = None
+    priority: int | None = Field(None, ge=1, le=5, description="1 is the most urgent.")
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(None, max_length=30)
+    language: str | None = Field(None, max_length=16)
+
+
+class ConversationDetail(ConversationRead):
+    customer: CustomerRead
+    interactions: list[InteractionRead] = Field(description="The latest 50, newest first.")
+    interactions_next_cursor: str | None = Field(description="Older ones: /conversations/{id}/interactions?cursor=")
+    notes: list[NoteRead]

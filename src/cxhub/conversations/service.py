@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,11 +18,21 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
-from cxhub.conversations.models import Conversation, ConversationEvent, ConversationHandler, DeadLetter, Interaction
-from cxhub.conversations.schemas import AssignmentUpdate, InteractionCreate
+from cxhub.config import Settings
+from cxhub.conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationEvent,
+    ConversationHandler,
+    ConversationNote,
+    DeadLetter,
+    Interaction,
+)
+from cxhub.conversations.schemas import AssignmentUpdate, ConversationUpdate, InteractionCreate, NoteCreate
 from cxhub.customers import identifiers as ids
 from cxhub.customers.service import Identifier, attach_customer
 from cxhub.errors import Conflict, CxhubError, Forbidden
+from cxhub.kit.storage import FileStorage
 from cxhub.kit.time import utcnow
 from cxhub.workforce.models import Agent, Brand, Organisation, Team
 from cxhub.workforce.repository import readable_organisations
@@ -308,3 +319,100 @@ def assign(
     if conversation.status == "new" and agent is not None:
         record_status(session, conversation=conversation, status="open", at=utcnow(), user_id=actor.user_id)
     return assign_conversation(session, conversation=conversation, organisation_id=organisation.id)
+
+
+def update_conversation(
+    session: Session, *, conversation: Conversation, conversation_update: ConversationUpdate, actor: Actor
+) -> Conversation:
+    """Status, priority, tags, language; a partner changes only what is queued for them."""
+    if actor.is_partner and conversation.organisation_id != actor.organisation_id:
+        raise Forbidden("this conversation has left your organisation: you can read it, not change it")
+    now = utcnow()
+    if conversation_update.status is not None:
+        record_status(
+            session, conversation=conversation, status=conversation_update.status, at=now, user_id=actor.user_id
+        )
+    if conversation_update.priority is not None:
+        conversation.priority = conversation_update.priority
+    if conversation_update.tags is not None:
+        conversation.tags = sorted({tag.strip().lower() for tag in conversation_update.tags if tag.strip()})
+    if conversation_update.language is not None:
+        conversation.language = conversation_update.language
+    conversation.updated_at = now
+    session.flush()
+    return conversation
+
+
+def add_note(
+    session: Session, *, conversation: Conversation, note_create: NoteCreate, actor: Actor
+) -> ConversationNote:
+    """An internal note: for staff in scope, never sent to the customer."""
+    note = ConversationNote(conversation_id=conversation.id, author_user_id=actor.user_id, text=note_create.text)
+    session.add(note)
+    conversation.updated_at = utcnow()
+    session.flush()
+    return note
+
+
+def check_attachment(*, filename: str, content_type: str, data: bytes, settings: Settings) -> tuple[str, str]:
+    """(safe file name, content type) of an acceptable file; a clear error otherwise."""
+    if not data:
+        raise CxhubError("the file is empty", status=422, field="file")
+    if len(data) > settings.attachment_max_bytes:
+        raise CxhubError(f"the file is larger than {settings.attachment_max_bytes} bytes", status=413, field="file")
+    declared = content_type.split(";")[0].strip().lower() or "application/octet-stream"
+    if declared not in settings.attachment_content_types:
+        raise CxhubError(f"files of type {declared} are not accepted", status=415, field="file")
+    sniffed = sniff_content_type(data)
+    if sniffed is not None and sniffed != declared:
+        raise CxhubError(f"the file says {declared} but its bytes are {sniffed}", status=415, field="file")
+    safe = re.sub(r"[^\w.\- ]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" .") or "file"
+    return safe[:200], declared
+
+
+_MAGIC = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """The type the first bytes prove, for the formats that carry a signature."""
+    return next((kind for magic, kind in _MAGIC.items() if data.startswith(magic)), None)
+
+
+def store_attachment(
+    session: Session,
+    *,
+    conversation: Conversation,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    storage: FileStorage,
+    settings: Settings,
+    interaction_id: str | None = None,
+) -> Attachment:
+    safe_name, checked_type = check_attachment(
+        filename=filename, content_type=content_type, data=data, settings=settings
+    )
+    attachment = Attachment(
+        brand_id=conversation.brand_id,
+        conversation_id=conversation.id,
+        interaction_id=interaction_id,
+        filename=safe_name,
+        content_type=checked_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key="",
+    )
+    session.add(attachment)
+    session.flush()
+    attachment.storage_key = f"attachments/{attachment.id[:4]}/{attachment.id}"
+    storage.write(
+        attachment.storage_key, data, content_type=checked_type
+    )  # before the commit: never a row without bytes
+    session.flush()
+    return attachment

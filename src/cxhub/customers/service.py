@@ -8,10 +8,15 @@ from sqlalchemy import or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cxhub.auth.actor import Actor
+from cxhub.auth.service import reveal_personal_field
+from cxhub.customers import identifiers as ids
 from cxhub.customers.models import Customer, CustomerIdentity
+from cxhub.customers.schemas import CustomerRead, IdentityRead
 from cxhub.kit.time import utcnow
 
 Identifier = tuple[str, str]  # (kind, normalised value)
+PERSONAL_FIELD_OF_KIND = {ids.EMAIL: "email", ids.PHONE: "phone"}  # other identifiers are shown like a name
 
 
 def attach_customer(
@@ -79,3 +84,58 @@ def _attach(
             )
     session.flush()
     return customer
+
+
+def shown_identity(session: Session, *, identity: CustomerIdentity, actor: Actor) -> str | None:
+    """An identifier as the actor's data policy allows (a partner's unmasked read is audited)."""
+    personal_field = PERSONAL_FIELD_OF_KIND.get(identity.kind, "name")
+    if personal_field == "name" and actor.visibility("name") == "masked":
+        return f"{identity.value[:1]}***"  # a handle or a seller's reference, masked like a name
+    return reveal_personal_field(
+        session,
+        actor=actor,
+        value=identity.value,
+        personal_field=personal_field,
+        subject_type="customer",
+        subject_id=identity.customer_id,
+    )
+
+
+def shown_name(session: Session, *, customer: Customer, actor: Actor) -> str | None:
+    return reveal_personal_field(
+        session,
+        actor=actor,
+        value=customer.name,
+        personal_field="name",
+        subject_type="customer",
+        subject_id=customer.id,
+    )
+
+
+def customer_read(session: Session, *, customer: Customer, actor: Actor) -> CustomerRead:
+    """The customer with every identifier, each as the actor's data policy allows."""
+    identities = session.scalars(
+        select(CustomerIdentity)
+        .where(CustomerIdentity.customer_id == customer.id)
+        .order_by(CustomerIdentity.first_seen_at)
+    ).all()
+    return CustomerRead(
+        id=customer.id,
+        brand_id=customer.brand_id,
+        name=shown_name(session, customer=customer, actor=actor),
+        country=customer.country,
+        language=customer.language,
+        created_at=customer.created_at,
+        identities=[
+            IdentityRead(
+                kind=identity.kind,
+                value=shown_identity(session, identity=identity, actor=actor),
+                source=identity.source,
+                verified=identity.verified,
+                undeliverable=identity.undeliverable_at is not None,
+                first_seen_at=identity.first_seen_at,
+                last_seen_at=identity.last_seen_at,
+            )
+            for identity in identities
+        ],
+    )
