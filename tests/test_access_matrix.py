@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 from cxhub.auth import service as auth_service
 from cxhub.auth.models import User
 from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
-from cxhub.conversations.models import Conversation
 from cxhub.channels.schemas import ChannelSourceCreate
 from cxhub.channels.service import create_source
 from cxhub.config import get_settings
+from cxhub.conversations.models import Conversation
 from cxhub.conversations.service import assign_conversation, keep_dead_letter, store_attachment
 from cxhub.customers.models import Customer, CustomerIdentity
-from cxhub.kit.storage import storage_at
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
+from cxhub.kit.storage import storage_at
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
