@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(
         300, description="How long a claimed job is held before another worker may retry it."
     )
+    chat_allowed_origins: list[str] = Field(
+        ["*"], description="Origins whose pages may embed the web chat widget (JSON list; `*` allows any)."
+    )
+    chat_poll_seconds: float = Field(0.5, description="How often an open chat or live-feed stream looks for news.")
+    chat_stream_seconds: float = Field(
+        300.0, description="How long one event stream stays open before the client reconnects and resumes."
+    )
     argon2_time_cost: int = Field(3, description="argon2 time cost for password hashes.")
     argon2_memory_kib: int = Field(65536, description="argon2 memory cost (KiB) for password hashes.")
 

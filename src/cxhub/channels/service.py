@@ -141,6 +141,8 @@ def _replay_target(session: Session, source_key: str) -> tuple[str, str | None]:
         return source.adapter, source.brand_id
     if kind == "smtp":
         return "email", None
+    if kind == "chat":
+        return "chat", None  # the visitor pass inside names the brand
     return "api", None
 
 
