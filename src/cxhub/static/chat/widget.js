@@ -149,7 +149,7 @@
   function start() {
     if (!state.ready) {
       say("Connecting\u2026");
-      state.ready = post("/chat/session", { brand: brand, token: recall().token || null }).then(function (session) {
+      state.ready = post("/chat/session", { brand: brand, token: state.token }).then(function (session) {
         state.token = session.token;
         remember();
         if (session.email) $(".email-status").textContent = "We will follow up at " + session.email + ".";
@@ -235,8 +235,9 @@
   function mount() {
     document.body.appendChild(host);
     var kept = recall();
+    state.token = kept.token || null;
     if (kept.open) toggle(true, true);
-    else if (kept.token) start().catch(function () { /* said on the status line */ });  // replies that came while away
+    else if (state.token) start().catch(function () { /* said on the status line */ });  // replies that came while away
   }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
