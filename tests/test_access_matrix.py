@@ -332,6 +332,8 @@ PAGES = [
     Route("GET", "/tokens", P.TOKENS_MANAGE, None, 200),
     Route("GET", "/audit", P.AUDIT_READ, None, 200),
     Route("GET", "/jobs", P.JOBS_MANAGE, None, 200),
+    Route("GET", "/chat/agent", P.CONVERSATIONS_READ, None, 200),
+    Route("GET", "/chat/agent/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
 ]
 
 
