@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.app import create_app
 from cxhub.channels.chat import service as chat_service
+from cxhub.channels.chat.stream import event_stream
 from cxhub.channels.tasks import deliver
 from cxhub.config import get_settings
 from cxhub.conversations.models import Conversation, DeadLetter, Interaction
@@ -73,7 +75,11 @@ def test_a_returning_visitor_keeps_their_pass_and_a_tampered_one_starts_anew(cha
     first = _start(chat)
     assert first["returning"] is False
     again = _start(chat, first["token"])
-    assert (again["returning"], again["visitor_id"], again["session_id"]) == (True, first["visitor_id"], first["session_id"])
+    assert (again["returning"], again["visitor_id"], again["session_id"]) == (
+        True,
+        first["visitor_id"],
+        first["session_id"],
+    )
     forged = _start(chat, _tampered(first["token"]))
     assert forged["returning"] is False
     assert forged["visitor_id"] != first["visitor_id"]
@@ -266,7 +272,9 @@ def test_an_email_left_in_the_chat_becomes_an_identity(
 def test_an_email_held_by_another_customer_is_not_moved(chat: TestClient, world: Session) -> None:
     first, second = _start(chat), _start(chat)
     for visitor in (first, second):
-        assert chat.post("/chat/email", json={"token": visitor["token"], "email": "shared@example.com"}).status_code == 200
+        assert (
+            chat.post("/chat/email", json={"token": visitor["token"], "email": "shared@example.com"}).status_code == 200
+        )
     holders = world.scalars(select(CustomerIdentity.customer_id).where(CustomerIdentity.kind == "email")).all()
     first_customer = world.scalar(
         select(CustomerIdentity.customer_id).where(CustomerIdentity.value == first["visitor_id"])
@@ -313,3 +321,42 @@ def test_the_widget_script_is_served(chat: TestClient) -> None:
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
     assert "EventSource" in script.text
+
+
+class _Client:
+    def __init__(self, leaves_after: int) -> None:
+        self.looks = 0
+        self.leaves_after = leaves_after
+
+    async def is_disconnected(self) -> bool:
+        self.looks += 1
+        return self.looks >= self.leaves_after
+
+
+def _drain(client: _Client, fetch: Callable[[str | None], list[Any]], lifetime: float = 60) -> list[str]:
+    async def run() -> list[str]:
+        stream = event_stream(
+            client,  # type: ignore[arg-type]  # the stream needs only is_disconnected
+            fetch=fetch,
+            after=None,
+            name="chat",
+            poll_seconds=0.01,
+            lifetime_seconds=lifetime,
+        )
+        return [chunk async for chunk in stream]
+
+    return anyio.run(run)
+
+
+def test_a_stream_stops_when_its_client_leaves_or_its_lifetime_ends() -> None:
+    looks: list[str | None] = []
+
+    def fetch(floor: str | None) -> list[Any]:
+        looks.append(floor)
+        return []
+
+    assert _drain(_Client(leaves_after=3), fetch) == ["retry: 2000\n\n"]
+    assert len(looks) == 3
+    looks.clear()
+    assert _drain(_Client(leaves_after=10**6), fetch, lifetime=0) == ["retry: 2000\n\n"]
+    assert len(looks) == 1

@@ -24,7 +24,7 @@ BRAND = "Lumen Home"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -119,8 +119,7 @@ def _messages(page: Page) -> list[tuple[str, str]]:
     """(id, text) of every message in the widget, in the order shown."""
     items = page.locator("[data-cxhub-chat] li")
     return [
-        (item.get_attribute("data-id") or "", item.evaluate("el => el.lastChild.textContent"))
-        for item in items.all()
+        (item.get_attribute("data-id") or "", item.evaluate("el => el.lastChild.textContent")) for item in items.all()
     ]
 
 
@@ -183,9 +182,7 @@ def test_customer_and_agent_chat_across_reloads_and_a_dropped_stream(
         expect(customer.locator("[data-cxhub-chat] li")).to_have_count(3)
         customer_context.set_offline(False)
         expect(customer.locator("[data-cxhub-chat] li")).to_have_count(4, timeout=20_000)
-        _assert_shown_once(
-            customer, ["Hello, where is my order?", "It ships today.", "Thank you!", "Anything else?"]
-        )
+        _assert_shown_once(customer, ["Hello, where is my order?", "It ships today.", "Thank you!", "Anything else?"])
         expect(customer.get_by_role("status").first).to_have_text("")
 
         # an e-mail for a follow-up becomes one of the customer's identities
