@@ -146,6 +146,7 @@ def _conversation_id(world: Session, session_id: str) -> str:
     return conversation_id
 
 
+@pytest.mark.postgres
 def test_the_stream_sends_the_history_then_resumes_after_an_id(
     chat: TestClient, token_for: Headers, world: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -249,6 +250,7 @@ def test_cors_limited_to_the_allowed_origins(
         assert "access-control-allow-origin" not in refused.headers
 
 
+@pytest.mark.postgres
 def test_an_email_left_in_the_chat_becomes_an_identity(
     chat: TestClient, client: TestClient, token_for: Headers, world: Session
 ) -> None:
