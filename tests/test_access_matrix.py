@@ -182,6 +182,7 @@ def records(world: Session) -> Records:
             "spare_user": spare_user.id,
             "conversation": conversation.id,
             "attachment": attachment.id,
+            "customer": customer.id,
         }
     tokens = {}
     for demo_user in DEMO_USERS:
@@ -216,6 +217,7 @@ def _request(
         user_id=ids["user"],
         conversation_id=ids["conversation"],
         attachment_id=ids["attachment"],
+        customer_id=ids["customer"],
         dead_letter_id=records.dead_letter_id,
         source_name="matrix",
         job_id=records.dead_job_id,
@@ -332,6 +334,10 @@ PAGES = [
     Route("GET", "/tokens", P.TOKENS_MANAGE, None, 200),
     Route("GET", "/audit", P.AUDIT_READ, None, 200),
     Route("GET", "/jobs", P.JOBS_MANAGE, None, 200),
+    Route("GET", "/conversations", P.CONVERSATIONS_READ, None, 200),
+    Route("GET", "/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/customers/{customer_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/channels", P.CHANNELS_MANAGE, None, 200),
 ]
 
 

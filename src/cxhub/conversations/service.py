@@ -364,8 +364,9 @@ def check_attachment(*, filename: str, content_type: str, data: bytes, settings:
     if declared not in settings.attachment_content_types:
         raise CxhubError(f"files of type {declared} are not accepted", status=415, field="file")
     sniffed = sniff_content_type(data)
-    if sniffed is not None and sniffed != declared:
-        raise CxhubError(f"the file says {declared} but its bytes are {sniffed}", status=415, field="file")
+    if sniffed != declared and (sniffed is not None or declared in _MAGIC.values()):
+        found = sniffed or "something else"
+        raise CxhubError(f"the file says {declared} but its bytes are {found}", status=415, field="file")
     safe = re.sub(r"[^\w.\- ]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" .") or "file"
     return safe[:200], declared
 
