@@ -19,7 +19,10 @@ from cxhub.workforce.models import Organisation
 from tests.conftest import csrf_from
 
 Login = Callable[..., TestClient]
-QUOTED = "Thanks, that works.\n\nOn Mon, 23 Nov 2026 at 09:00, Lumen Care <care@lumen.example> wrote:\n> Your parcel left today."
+QUOTED = (
+    "Thanks, that works.\n\nOn Mon, 23 Nov 2026 at 09:00, Lumen Care <care@lumen.example> wrote:\n"
+    "> Your parcel left today."
+)
 
 
 def _record(world: Session, n: int, *, email: str = "jane.doe@example.com", text: str = "Hello", **extra: Any) -> str:
