@@ -27,7 +27,6 @@ from cxhub.conversations.service import assign_conversation, keep_dead_letter, s
 from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
-from cxhub.kit.storage import storage_at
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
@@ -168,7 +167,7 @@ def records(world: Session) -> Records:
             filename="receipt.txt",
             content_type="text/plain",
             data=b"receipt",
-            storage=storage_at(get_settings().data_dir),
+            storage=get_settings().file_storage(),
             settings=get_settings(),
         )
         by_org[org.name] = {

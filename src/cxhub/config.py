@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cxhub.kit.storage import FileStorage, open_storage
+
 DEVELOPMENT_SECRET_KEY = "cxhub-development-secret-change-me"  # noqa: S105 - refused outside development
 
 
@@ -54,6 +56,13 @@ class Settings(BaseSettings):
         ],
         description="Content types accepted for attachments (JSON list).",
     )
+    storage_url: str | None = Field(
+        None, description="s3://BUCKET/PREFIX to keep files in S3-compatible object storage; default: the data dir."
+    )
+    storage_endpoint_url: str | None = Field(
+        None, description="Endpoint of an S3-compatible service other than AWS (MinIO, Ceph, R2 ...)."
+    )
+    storage_region: str | None = Field(None, description="Region of the object storage bucket.")
     in_process_worker: bool = Field(True, description="Run a job worker inside `cxhub serve` (the embedded default).")
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
     job_lease_seconds: int = Field(
@@ -75,6 +84,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cxhub.sqlite3').resolve()}"
+
+    def file_storage(self) -> FileStorage:
+        """Where attachment bytes live."""
+        return open_storage(
+            data_dir=self.data_dir,
+            url=self.storage_url,
+            endpoint_url=self.storage_endpoint_url,
+            region=self.storage_region,
+        )
 
     @property
     def public_url(self) -> str:

@@ -13,7 +13,6 @@ from cxhub.channels.service import DELIVER_JOB
 from cxhub.config import get_settings
 from cxhub.conversations.models import Attachment, Conversation, Interaction
 from cxhub.jobs.service import backoff_seconds, enqueue, task
-from cxhub.kit.storage import storage_at
 from cxhub.kit.time import utcnow
 
 MAX_DELIVERY_ATTEMPTS = 6
@@ -69,7 +68,7 @@ def _outbound(session: Session, interaction: Interaction) -> Outbound:
         .limit(1)
     )
     attachments = session.scalars(select(Attachment).where(Attachment.interaction_id == interaction.id)).all()
-    storage = storage_at(get_settings().data_dir)
+    storage = get_settings().file_storage()
     return Outbound(
         interaction=interaction,
         conversation=conversation,

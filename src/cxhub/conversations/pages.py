@@ -28,7 +28,6 @@ from cxhub.customers.models import Customer
 from cxhub.customers.service import customer_read
 from cxhub.deps import SessionDep, csrf_protect, require
 from cxhub.errors import CxhubError, NotFound
-from cxhub.kit.storage import storage_at
 from cxhub.web import render
 from cxhub.workforce.models import Agent, Organisation, Team
 from cxhub.workforce.repository import readable_organisations
@@ -273,7 +272,7 @@ async def upload_attachment(
             filename=file.filename or "file",
             content_type=file.content_type or "application/octet-stream",
             data=data,
-            storage=storage_at(settings.data_dir),
+            storage=settings.file_storage(),
             settings=settings,
         )
     except CxhubError as exc:
