@@ -93,6 +93,7 @@ def migrate() -> None:
 def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo from scratch.")] = False) -> None:
     """Load the demo world (Lumen Home and its partners); leaves an existing demo as it is."""
     from cxhub import demo as demo_world
+    from cxhub.demo_contacts import load_contacts
 
     with transaction() as session:
         if demo_world.has_demo(session) and not reset:
@@ -102,7 +103,8 @@ def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo f
             demo_world.reset(session)
         with console.status("loading the demo world"):
             demo_world.load(session)
-    console.print(f"[green]demo world loaded:[/green] brand {demo_world.DEMO_BRAND}")
+            contacts = load_contacts(session)
+    console.print(f"[green]demo world loaded:[/green] brand {demo_world.DEMO_BRAND}, {contacts} customer contacts")
 
 
 @app.command()
