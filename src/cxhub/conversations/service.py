@@ -140,6 +140,8 @@ def _conversation_for(
 def needs_answer(interaction_create: InteractionCreate) -> bool:
     if interaction_create.needs_answer is not None:
         return interaction_create.needs_answer
+    if interaction_create.metadata.get("needs_answer") is True:  # the first release's spelling
+        return True
     return interaction_create.channel not in NO_ANSWER_CHANNELS
 
 
