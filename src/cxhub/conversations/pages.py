@@ -15,7 +15,7 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
 from cxhub.conversations import service
-from cxhub.conversations.models import Conversation, ConversationNote
+from cxhub.conversations.models import Conversation, ConversationNote, Interaction
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import (
     attachments_of,
@@ -71,16 +71,14 @@ def conversations_page(
     customers = {
         c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_({r.customer_id for r in rows})))
     }
-    names = {
-        customer_id: customer_read(session, customer=customer, actor=actor).name
-        for customer_id, customer in customers.items()
-    }
+    names = {customer_id: _display_name(session, customer, actor) for customer_id, customer in customers.items()}
     organisations = _names(session, Organisation, {r.organisation_id for r in rows})
     response = render(
         request,
         "conversations/list.html",
         conversations=rows,
         customer_names=names,
+        previews=_previews(session, [r.id for r in rows if not r.subject]),
         organisations=organisations,
         status=status,
         channel=channel,
@@ -90,6 +88,30 @@ def conversations_page(
     )
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def _display_name(session: Session, customer: Customer, actor: Actor) -> str:
+    """The name as the viewer may see it, else their first identifier, else "unknown"."""
+    shown = customer_read(session, customer=customer, actor=actor)
+    return shown.name or next((i.value for i in shown.identities if i.value), None) or "unknown"
+
+
+def _previews(session: Session, conversation_ids: list[str]) -> dict[str, str]:
+    """A title for conversations without a subject: the start of their first interaction's text."""
+    previews: dict[str, str] = {}
+    if not conversation_ids:
+        return previews
+    rows = session.execute(
+        select(Interaction.conversation_id, Interaction.kind, Interaction.text, Interaction.order_ref)
+        .where(Interaction.conversation_id.in_(conversation_ids))
+        .order_by(Interaction.occurred_at)
+    ).all()
+    for conversation_id, kind, text, order_ref in rows:
+        if conversation_id not in previews:
+            words = (text or "").split()
+            title = " ".join(words[:10]) + (" ..." if len(words) > 10 else "")
+            previews[conversation_id] = title or (f"{kind} {order_ref}" if order_ref else kind)
+    return previews
 
 
 def _conversation(session: SessionDep, actor: CanRead, conversation_id: str) -> Conversation:

@@ -252,6 +252,8 @@ def _store(
             conversation.first_response_at is None or occurred < conversation.first_response_at
         ):
             conversation.first_response_at = occurred
+        if agent_id is not None and conversation.status == "new":
+            record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
     conversation.updated_at = utcnow()
     session.flush()
     return interaction
