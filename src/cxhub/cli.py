@@ -122,6 +122,30 @@ def serve(
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
 
 
+@app.command()
+def smtp(
+    host: Annotated[str | None, typer.Option(help="Address to receive mail on (CXHUB_SMTP_LISTEN_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to receive mail on (CXHUB_SMTP_LISTEN_PORT).")] = None,
+) -> None:
+    """Receive e-mail by SMTP: each message is recorded (or kept as a dead letter) before it is acknowledged."""
+    import signal
+    import threading
+
+    from cxhub.channels import smtp as smtp_server
+
+    settings = get_settings()
+    host, port = host or settings.smtp_listen_host, port or settings.smtp_listen_port
+    engine = make_engine(settings.effective_database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"cxhub receiving mail on [bold]smtp://{host}:{port}[/bold]")
+    try:
+        smtp_server.serve(make_sessionmaker(engine), settings, host=host, port=port, stop=stop)
+    finally:
+        engine.dispose()
+
+
 # users
 
 

@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     smtp_host: str = Field("127.0.0.1", description="Outbound SMTP relay host.")
     smtp_port: int = Field(25, description="Outbound SMTP relay port.")
     mail_from: str = Field("cxhub@localhost", description="Sender address of mail sent by the hub.")
+    mail_reply_from: str | None = Field(
+        None, description="From of agents' e-mail replies (the brand's support address); default: mail_from."
+    )
+    smtp_listen_host: str = Field("127.0.0.1", description="Address `cxhub smtp` receives mail on.")
+    smtp_listen_port: int = Field(2525, description="Port `cxhub smtp` receives mail on.")
+    smtp_max_message_bytes: int = Field(
+        25 * 1024 * 1024, description="Largest message `cxhub smtp` accepts; larger ones are refused (552)."
+    )
+    smtp_domains: dict[str, str] = Field(
+        {},
+        description="Recipient domains `cxhub smtp` accepts, each with its brand (JSON); empty: any, the only brand.",
+    )
     attachment_max_bytes: int = Field(10 * 1024 * 1024, description="Largest attachment accepted, in bytes.")
     attachment_content_types: list[str] = Field(
         [

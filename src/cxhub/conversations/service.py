@@ -421,3 +421,10 @@ def store_attachment(
     )  # before the commit: never a row without bytes
     session.flush()
     return attachment
+
+
+def record_bounce(session: Session, *, interaction: Interaction, reason: str) -> None:
+    """A reply the recipient's server returned after accepting it: failed, with the reason shown to agents."""
+    interaction.delivery_status = "failed"
+    interaction.delivery_error = f"bounced: {reason}"[:4000]
+    session.flush()
