@@ -97,7 +97,7 @@ Yes, it works again.
 
 SIGNATURE = """Where is my parcel?
 
--- 
+--\x20
 Jane Doe
 Example Ltd, +353 1 234 5678
 """
