@@ -47,7 +47,8 @@ class InboundMailHandler:
         content = envelope.original_content or envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode("utf-8", "surrogateescape")
         # what a final delivery agent adds: the envelope sender (<> marks bounces and auto-replies)
-        raw = f"Return-Path: <{envelope.mail_from or ''}>\r\n".encode() + raw
+        sender = (envelope.mail_from or "").strip().strip("<>")
+        raw = f"Return-Path: <{sender}>\r\n".encode("utf-8", "surrogateescape") + raw
         return await asyncio.to_thread(self.deliver, raw, self._brand(envelope.rcpt_tos))
 
     def _brand(self, recipients: list[str]) -> str | None:

@@ -365,8 +365,8 @@ def _part_text(part: Message) -> str:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         payload = part.get_payload()
-        return _clean(payload) if isinstance(payload, str) else ""
-    return _decode(data, part.get_content_charset()).replace("\x00", "")
+        return _clean(payload).replace("\r\n", "\n") if isinstance(payload, str) else ""
+    return _decode(data, part.get_content_charset()).replace("\r\n", "\n").replace("\x00", "")  # lines as stored
 
 
 def _decode(data: bytes, charset: str | None) -> str:
