@@ -15,8 +15,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
-from email.utils import format_datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from cxhub.auth.repository import user_by_email
 from cxhub.channels.smtp import mail_server
 from cxhub.config import Settings, get_settings
 from cxhub.conversations.models import Attachment, Conversation, DeadLetter, Interaction
-from cxhub.customers.models import CustomerIdentity
+from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.db import make_engine, make_sessionmaker
 from cxhub.jobs.models import Job
 from cxhub.jobs.worker import run_worker
@@ -251,8 +251,6 @@ def test_messages_of_every_shape_are_recorded(send: Send, factory: sessionmaker[
     assert (recorded.subject, recorded.text) == ("Encomenda não recebida", "Olá, a encomenda não chegou.")
     with factory() as session:
         conversation = session.get_one(Conversation, recorded.conversation_id)
-        from cxhub.customers.models import Customer
-
         assert session.get_one(Customer, recorded.customer_id).name == "João Simões"
         assert conversation.subject == "Encomenda não recebida"
 
@@ -484,13 +482,9 @@ def test_a_database_that_is_down_answers_451_so_the_sender_retries(tmp_path: Pat
     server = mail_server(make_sessionmaker(broken), get_settings(), host="127.0.0.1", port=port)
     server.start()
     try:
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-            with pytest.raises(smtplib.SMTPDataError) as refused:
-                smtp.sendmail(
-                    "x@example.com",
-                    [SUPPORT],
-                    _mail("x@example.com", "Hi", "<x-1@example.com>").as_bytes(policy=policy.SMTP),
-                )
+        raw = _mail("x@example.com", "Hi", "<x-1@example.com>").as_bytes(policy=policy.SMTP)
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp, pytest.raises(smtplib.SMTPDataError) as refused:
+            smtp.sendmail("x@example.com", [SUPPORT], raw)
         assert refused.value.smtp_code == 451
     finally:
         server.stop()
