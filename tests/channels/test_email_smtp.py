@@ -489,3 +489,33 @@ def test_a_database_that_is_down_answers_451_so_the_sender_retries(tmp_path: Pat
     finally:
         server.stop()
         broken.dispose()
+
+
+def test_a_kept_message_is_replayed_through_the_mailbox(
+    send: Send, factory: sessionmaker[Session], api: TestClient
+) -> None:
+    code, text = send(_mail("Kept <kept@localhost>", "No usable address", "<kept-1@example.com>"))
+    assert code == 250
+    dead_letter_id = text.rpartition("(")[2].rstrip(")")
+    with factory() as session:
+        kept = session.get_one(DeadLetter, dead_letter_id)
+        assert "no usable customer identifier" in kept.reason
+    failed = api.post(f"/api/v1/dead-letters/{dead_letter_id}/replay")
+    assert failed.status_code == 200, failed.text
+    assert failed.json()["result"].startswith("failed again: no usable customer identifier")
+
+    readable = _mail("replayed@example.com", "Kept, then fixed", "<replayed-1@example.com>")
+    readable.add_attachment(b"%PDF-1.4 receipt", maintype="application", subtype="pdf", filename="receipt.pdf")
+    with factory() as session, session.begin():
+        dead_letter = DeadLetter(
+            source="smtp", content_type="message/rfc822", raw=readable.as_bytes(), reason="an old bug"
+        )
+        session.add(dead_letter)
+        session.flush()
+        dead_letter_id = dead_letter.id
+    replayed = api.post(f"/api/v1/dead-letters/{dead_letter_id}/replay")
+    assert replayed.json()["result"] == "recorded 1 interaction(s)"
+    recorded = _interaction(factory, "<replayed-1@example.com>")
+    with factory() as session:
+        files = session.scalars(select(Attachment.filename).where(Attachment.interaction_id == recorded.id)).all()
+    assert files == ["receipt.pdf"]
