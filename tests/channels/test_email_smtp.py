@@ -39,7 +39,6 @@ from cxhub.db import make_engine, make_sessionmaker
 from cxhub.jobs.models import Job
 from cxhub.jobs.worker import run_worker
 from cxhub.kit.databases import create_database, drop_database
-from cxhub.kit.storage import storage_at
 from cxhub.kit.time import utcnow
 from cxhub.migrate import upgrade
 from tests.conftest import PG_URL
@@ -234,7 +233,7 @@ def test_messages_of_every_shape_are_recorded(send: Send, factory: sessionmaker[
     with factory() as session:
         stored = session.scalars(select(Attachment).where(Attachment.interaction_id == recorded.id)).all()
     assert [(a.filename, a.content_type, a.size) for a in stored] == [("invoice.pdf", "application/pdf", 20)]
-    assert storage_at(get_settings().data_dir).read(stored[0].storage_key) == b"%PDF-1.4 the invoice"
+    assert get_settings().file_storage().read(stored[0].storage_key) == b"%PDF-1.4 the invoice"
     refused = recorded.extra["email"]["refused_attachments"]
     assert [(r["filename"], r["reason"]) for r in refused] == [
         ("run.exe", "files of type application/x-msdownload are not accepted")

@@ -22,7 +22,6 @@ from cxhub.customers import identifiers as ids
 from cxhub.customers.models import CustomerIdentity
 from cxhub.customers.service import mark_undeliverable
 from cxhub.errors import Conflict, CxhubError
-from cxhub.kit.storage import storage_at
 
 CHANNEL = "email"
 SUBJECT_CANDIDATES = 50  # a customer's open e-mail conversations compared by subject
@@ -81,7 +80,7 @@ def _apply(session: Session, *, mail: InboundMail, brand: str | None, settings: 
     if recorded.duplicate:
         return MailOutcome("duplicate", recorded)
     conversation = session.get_one(Conversation, recorded.interaction.conversation_id)
-    storage = storage_at(settings.data_dir)
+    storage = settings.file_storage()
     for attachment in accepted:
         conversations.store_attachment(
             session,
