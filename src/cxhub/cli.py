@@ -139,10 +139,18 @@ def smtp(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server = smtp_server.mail_server(make_sessionmaker(engine), settings, host=host, port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        engine.dispose()
+        err.print(f"[red]error:[/red] cannot receive mail on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
     console.print(f"cxhub receiving mail on [bold]smtp://{host}:{port}[/bold]")
     try:
-        smtp_server.serve(make_sessionmaker(engine), settings, host=host, port=port, stop=stop)
+        stop.wait()
     finally:
+        server.stop()
         engine.dispose()
 
 

@@ -518,3 +518,22 @@ def test_a_kept_message_is_replayed_through_the_mailbox(
     with factory() as session:
         files = session.scalars(select(Attachment.filename).where(Attachment.interaction_id == recorded.id)).all()
     assert files == ["receipt.pdf"]
+
+
+def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "CXHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+        result = subprocess.run(
+            [sys.executable, "-m", "cxhub", "smtp", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"cannot receive mail on 127.0.0.1:{port}" in " ".join(result.stderr.split())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -99,13 +98,3 @@ def mail_server(factory: sessionmaker[Session], settings: Settings, *, host: str
         data_size_limit=settings.smtp_max_message_bytes,
         ident="cxhub",
     )
-
-
-def serve(factory: sessionmaker[Session], settings: Settings, *, host: str, port: int, stop: threading.Event) -> None:
-    """Receive mail until `stop` is set."""
-    server = mail_server(factory, settings, host=host, port=port)
-    server.start()
-    try:
-        stop.wait()
-    finally:
-        server.stop()
