@@ -182,3 +182,23 @@ def customer_read(session: Session, *, customer: Customer, actor: Actor) -> Cust
             for identity in identities
         ],
     )
+
+
+def mark_undeliverable(session: Session, *, brand_id: str, email: str, reason: str) -> int:
+    """A bounced address: the hub stops sending to it. Returns the identities marked (0 if unknown or marked)."""
+    value = ids.normal_email(email)
+    if value is None:
+        return 0
+    identities = session.scalars(
+        select(CustomerIdentity).where(
+            CustomerIdentity.brand_id == brand_id,
+            CustomerIdentity.kind == ids.EMAIL,
+            CustomerIdentity.value == value,
+            CustomerIdentity.undeliverable_at.is_(None),
+        )
+    ).all()
+    for identity in identities:
+        identity.undeliverable_at = utcnow()
+        identity.undeliverable_reason = reason[:500]
+    session.flush()
+    return len(identities)
