@@ -337,8 +337,6 @@ PAGES = [
     Route("GET", "/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/customers/{customer_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/channels", P.CHANNELS_MANAGE, None, 200),
-    Route("GET", "/chat/agent", P.CONVERSATIONS_READ, None, 200),
-    Route("GET", "/chat/agent/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
 ]
 
 

@@ -292,28 +292,34 @@ def test_the_staff_live_feed_is_scoped(chat: TestClient, world: Session, login: 
     assert [(e["event"], e["text"], e["direction"]) for e in events] == [("interaction", "Hello", "inbound")]
     partner = login("agent@pacific.example")
     assert partner.get(f"/live/conversations/{conversation_id}").status_code == 404
-    assert partner.get(f"/chat/agent/{conversation_id}").status_code == 404
+    assert partner.get(f"/conversations/{conversation_id}").status_code == 404
     partner.cookies.clear()
     anonymous = partner.get(f"/live/conversations/{conversation_id}", follow_redirects=False)
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/login")
 
 
-def test_an_agent_answers_from_the_chat_view(chat: TestClient, world: Session, login: Any) -> None:
+def test_an_agent_answers_from_the_live_conversation_page(chat: TestClient, world: Session, login: Any) -> None:
     visitor = _start(chat)
     _say(chat, visitor["token"], "message-0001", "Hello")
     conversation_id = _conversation_id(world, visitor["session_id"])
     agent = login("agent@lumen.example")
-    page = agent.get(f"/chat/agent/{conversation_id}")
+    page = agent.get(f"/conversations/{conversation_id}")
     assert page.status_code == 200
     assert f'data-live-feed="/live/conversations/{conversation_id}"' in page.text
-    assert agent.get("/chat/agent").text.count(f"/chat/agent/{conversation_id}") == 1
     answered = agent.post(
-        f"/chat/agent/{conversation_id}/replies",
+        f"/conversations/{conversation_id}/reply",
         data={"text": "On its way"},
         headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page.text)},
     )
     assert answered.status_code == 204, answered.text
+    refused = agent.post(
+        f"/conversations/{conversation_id}/reply",
+        data={"text": " "},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_from(page.text)},
+    )
+    assert refused.headers["HX-Retarget"] == "#reply-error"
+    assert "The reply was not sent" in refused.text
     history = _events(chat, f"/chat/stream?token={visitor['token']}")
     assert [(e["direction"], e["text"]) for e in history] == [("inbound", "Hello"), ("outbound", "On its way")]
 

@@ -52,6 +52,8 @@ async def send_reply(request: Request, session: SessionDep, actor: CanReply, con
             service.reply(session, conversation=conversation, reply_create=reply_create, actor=actor)
     except (ValidationError, CxhubError, ValueError) as exc:
         return _reply_refused(request, session, actor, conversation, exc, str(form.get("text") or ""))
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204)  # the live thread shows the reply once recorded
     return RedirectResponse(f"/conversations/{conversation.id}", status_code=303)
 
 
@@ -65,6 +67,10 @@ def _reply_refused(
         message, status = exc.message, exc.status
     else:
         message, status = "minutes must be a number", 422
+    if request.headers.get("hx-request") == "true":  # shown above the form, which keeps what was typed
+        fragment = render(request, "channels/_reply_error.html", message=message)
+        fragment.headers.update({"HX-Retarget": "#reply-error", "HX-Reswap": "innerHTML"})
+        return fragment
     return conversation_page_response(
         request,
         session,

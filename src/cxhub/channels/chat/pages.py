@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
-from cxhub.channels import service as channels
 from cxhub.channels.chat import service
 from cxhub.channels.chat.schemas import (
     ChatEmailCreate,
@@ -24,15 +23,12 @@ from cxhub.channels.chat.schemas import (
     LiveInteraction,
 )
 from cxhub.channels.chat.stream import event_stream
-from cxhub.channels.schemas import ReplyCreate
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.repository import readable_conversations
-from cxhub.customers.models import Customer
-from cxhub.customers.service import customer_read
 from cxhub.db import unit_of_work
 from cxhub.deps import SessionDep, csrf_protect, page_actor, page_user, require
 from cxhub.errors import CxhubError, Forbidden, NotFound
-from cxhub.web import STATIC_DIR, problem, render
+from cxhub.web import STATIC_DIR, problem
 
 public = APIRouter(include_in_schema=False)
 staff = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -170,56 +166,6 @@ async def live_conversation(request: Request, conversation_id: str, after: Event
         lifetime_seconds=settings.chat_stream_seconds,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=STREAM_HEADERS)
-
-
-def _conversation(session: Session, actor: Actor, conversation_id: str) -> Conversation:
-    conversation = session.scalar(readable_conversations(actor).where(Conversation.id == conversation_id))
-    if conversation is None:
-        raise NotFound("conversation")
-    return conversation
-
-
-@staff.get("/chat/agent")
-def agent_chats(request: Request, session: SessionDep, actor: CanRead) -> Response:
-    chats = session.scalars(
-        readable_conversations(actor)
-        .where(Conversation.channel == service.CHANNEL, Conversation.status.in_(("new", "open", "pending_customer")))
-        .order_by(Conversation.updated_at.desc())
-        .limit(AGENT_LIST_SIZE)
-    ).all()
-    return render(request, "channels/chat_list.html", chats=chats)
-
-
-@staff.get("/chat/agent/{conversation_id}")
-def agent_chat(request: Request, session: SessionDep, actor: CanRead, conversation_id: str) -> Response:
-    conversation = _conversation(session, actor, conversation_id)
-    customer = session.get(Customer, conversation.customer_id)
-    assert customer is not None  # noqa: S101 - a foreign key
-    return render(
-        request,
-        "channels/chat_agent.html",
-        conversation=conversation,
-        customer=customer_read(session, customer=customer, actor=actor),
-        can_reply=actor.can(Permission.CONVERSATIONS_REPLY),
-    )
-
-
-@staff.post("/chat/agent/{conversation_id}/replies")
-def agent_reply(
-    request: Request,
-    session: SessionDep,
-    actor: CanReply,
-    conversation_id: str,
-    text: Annotated[str, Form(min_length=1, max_length=100_000)],
-) -> Response:
-    """Answer the visitor; the live feeds on both sides show the reply once recorded."""
-    conversation = _conversation(session, actor, conversation_id)
-    if not text.strip():
-        raise CxhubError("write a reply first", status=422, field="text")
-    channels.reply(session, conversation=conversation, reply_create=ReplyCreate(text=text), actor=actor)
-    if request.headers.get("hx-request") == "true":
-        return Response(status_code=204)
-    return RedirectResponse(f"/chat/agent/{conversation_id}", status_code=303)
 
 
 router.include_router(public)

@@ -1,5 +1,5 @@
 /* A conversation's interactions, live, for staff pages: every element with data-live-feed="<stream URL>"
-   (see templates/channels/_live_feed.html) gets each new interaction appended once, in id order.
+   (the thread of templates/conversations/conversation.html) gets each new interaction appended once, in id order.
    Items already in the list carry data-id; data-after names the newest one rendered by the server.
    Each new item is also announced as a "cxhub:interaction" event on the list (detail: the interaction). */
 (function () {
