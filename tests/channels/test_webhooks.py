@@ -37,7 +37,9 @@ def _source(client: TestClient, admin: dict[str, str], name: str, adapter: str) 
     return str(response.json()["secret"])
 
 
-def _signed(secret: str, body: bytes, *, at: int | None = None, content_type: str = "application/json") -> dict[str, str]:
+def _signed(
+    secret: str, body: bytes, *, at: int | None = None, content_type: str = "application/json"
+) -> dict[str, str]:
     timestamp = int(time.time()) if at is None else at
     return {
         "X-Cxhub-Timestamp": str(timestamp),
@@ -237,7 +239,9 @@ def test_a_public_review_needs_a_public_answer_recorded_with_its_url(
     assert no_url.status_code == 422
     assert no_url.json()["errors"][0]["field"] == "public_url"
     url = "https://reviews.example/reviews/6731f0c2a8e9b40012ab34cd#reply"
-    reply = client.post(path, json={"text": "Sorry, Jane: a new kettle is on its way.", "public_url": url}, headers=admin)
+    reply = client.post(
+        path, json={"text": "Sorry, Jane: a new kettle is on its way.", "public_url": url}, headers=admin
+    )
     assert reply.status_code == 201, reply.text
     tasks.deliver(world, {"interaction_id": reply.json()["id"], "attempt": 1})
     answer = world.get_one(Interaction, reply.json()["id"])
