@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from cxhub.auth.permissions import Role
@@ -313,3 +313,31 @@ def _register_agent(session: Session, email: str) -> None:
     )
     workforce.create_agent(session, agent_create=AgentCreate(user_id=user.id, team_id=team.id), actor=None)
     session.commit()
+
+
+def test_the_answer_leaves_only_after_the_commit(app: Any, admin: dict[str, str], world: Session) -> None:
+    """A 2xx is a promise that the payload is stored: the unit of work commits before the answer is sent."""
+    order: list[str] = []
+
+    def committed(session: Session) -> None:
+        order.append("commit")
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        async def send_and_note(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                order.append("answer")
+            await send(message)
+
+        await app(scope, receive, send_and_note)
+
+    with TestClient(recording) as client:
+        secret = _source(client, admin, "phone-ie", "voice")
+        body = (SAMPLES / "voice_call_ended.json").read_bytes()
+        event.listen(Session, "after_commit", committed)
+        try:
+            order.clear()
+            assert _post(client, "phone-ie", body, _signed(secret, body)).status_code == 200
+        finally:
+            event.remove(Session, "after_commit", committed)
+    assert "commit" in order
+    assert order[-1] == "answer"  # nothing is committed after the answer has left
