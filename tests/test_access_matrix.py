@@ -27,7 +27,6 @@ from cxhub.conversations.service import assign_conversation, keep_dead_letter, s
 from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
-from cxhub.kit.storage import storage_at
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
@@ -168,7 +167,7 @@ def records(world: Session) -> Records:
             filename="receipt.txt",
             content_type="text/plain",
             data=b"receipt",
-            storage=storage_at(get_settings().data_dir),
+            storage=get_settings().file_storage(),
             settings=get_settings(),
         )
         by_org[org.name] = {
@@ -182,6 +181,7 @@ def records(world: Session) -> Records:
             "spare_user": spare_user.id,
             "conversation": conversation.id,
             "attachment": attachment.id,
+            "customer": customer.id,
         }
     tokens = {}
     for demo_user in DEMO_USERS:
@@ -216,6 +216,7 @@ def _request(
         user_id=ids["user"],
         conversation_id=ids["conversation"],
         attachment_id=ids["attachment"],
+        customer_id=ids["customer"],
         dead_letter_id=records.dead_letter_id,
         source_name="matrix",
         job_id=records.dead_job_id,
@@ -332,6 +333,12 @@ PAGES = [
     Route("GET", "/tokens", P.TOKENS_MANAGE, None, 200),
     Route("GET", "/audit", P.AUDIT_READ, None, 200),
     Route("GET", "/jobs", P.JOBS_MANAGE, None, 200),
+    Route("GET", "/conversations", P.CONVERSATIONS_READ, None, 200),
+    Route("GET", "/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/customers/{customer_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/channels", P.CHANNELS_MANAGE, None, 200),
+    Route("GET", "/chat/agent", P.CONVERSATIONS_READ, None, 200),
+    Route("GET", "/chat/agent/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
 ]
 
 

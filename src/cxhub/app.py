@@ -136,6 +136,9 @@ def create_app(
         return response
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.attachment_max_bytes)
+    from cxhub.channels.chat.cors import ChatCors
+
+    app.add_middleware(ChatCors, allowed_origins=settings.chat_allowed_origins)
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable"}})
     def healthz() -> dict[str, Any]:

@@ -93,6 +93,7 @@ def migrate() -> None:
 def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo from scratch.")] = False) -> None:
     """Load the demo world (Lumen Home and its partners); leaves an existing demo as it is."""
     from cxhub import demo as demo_world
+    from cxhub.demo_contacts import load_contacts
 
     with transaction() as session:
         if demo_world.has_demo(session) and not reset:
@@ -102,7 +103,8 @@ def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo f
             demo_world.reset(session)
         with console.status("loading the demo world"):
             demo_world.load(session)
-    console.print(f"[green]demo world loaded:[/green] brand {demo_world.DEMO_BRAND}")
+            contacts = load_contacts(session)
+    console.print(f"[green]demo world loaded:[/green] brand {demo_world.DEMO_BRAND}, {contacts} customer contacts")
 
 
 @app.command()
@@ -118,6 +120,38 @@ def serve(
     settings = get_settings()
     console.print(f"cxhub serving on [bold]http://{host or settings.host}:{port or settings.port}[/bold]")
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
+
+
+@app.command()
+def smtp(
+    host: Annotated[str | None, typer.Option(help="Address to receive mail on (CXHUB_SMTP_LISTEN_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to receive mail on (CXHUB_SMTP_LISTEN_PORT).")] = None,
+) -> None:
+    """Receive e-mail by SMTP: each message is recorded (or kept as a dead letter) before it is acknowledged."""
+    import signal
+    import threading
+
+    from cxhub.channels import smtp as smtp_server
+
+    settings = get_settings()
+    host, port = host or settings.smtp_listen_host, port or settings.smtp_listen_port
+    engine = make_engine(settings.effective_database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server = smtp_server.mail_server(make_sessionmaker(engine), settings, host=host, port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        engine.dispose()
+        err.print(f"[red]error:[/red] cannot receive mail on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"cxhub receiving mail on [bold]smtp://{host}:{port}[/bold]")
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+        engine.dispose()
 
 
 # users

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cxhub.kit.storage import FileStorage, open_storage
+
 DEVELOPMENT_SECRET_KEY = "cxhub-development-secret-change-me"  # noqa: S105 - refused outside development
 
 
@@ -41,6 +43,18 @@ class Settings(BaseSettings):
     smtp_host: str = Field("127.0.0.1", description="Outbound SMTP relay host.")
     smtp_port: int = Field(25, description="Outbound SMTP relay port.")
     mail_from: str = Field("cxhub@localhost", description="Sender address of mail sent by the hub.")
+    mail_reply_from: str | None = Field(
+        None, description="From of agents' e-mail replies (the brand's support address); default: mail_from."
+    )
+    smtp_listen_host: str = Field("127.0.0.1", description="Address `cxhub smtp` receives mail on.")
+    smtp_listen_port: int = Field(2525, description="Port `cxhub smtp` receives mail on.")
+    smtp_max_message_bytes: int = Field(
+        25 * 1024 * 1024, description="Largest message `cxhub smtp` accepts; larger ones are refused (552)."
+    )
+    smtp_domains: dict[str, str] = Field(
+        {},
+        description="Recipient domains `cxhub smtp` accepts, each with its brand (JSON); empty: any, the only brand.",
+    )
     attachment_max_bytes: int = Field(10 * 1024 * 1024, description="Largest attachment accepted, in bytes.")
     attachment_content_types: list[str] = Field(
         [
@@ -54,10 +68,24 @@ class Settings(BaseSettings):
         ],
         description="Content types accepted for attachments (JSON list).",
     )
+    storage_url: str | None = Field(
+        None, description="s3://BUCKET/PREFIX to keep files in S3-compatible object storage; default: the data dir."
+    )
+    storage_endpoint_url: str | None = Field(
+        None, description="Endpoint of an S3-compatible service other than AWS (MinIO, Ceph, R2 ...)."
+    )
+    storage_region: str | None = Field(None, description="Region of the object storage bucket.")
     in_process_worker: bool = Field(True, description="Run a job worker inside `cxhub serve` (the embedded default).")
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
     job_lease_seconds: int = Field(
         300, description="How long a claimed job is held before another worker may retry it."
+    )
+    chat_allowed_origins: list[str] = Field(
+        ["*"], description="Origins whose pages may embed the web chat widget (JSON list; `*` allows any)."
+    )
+    chat_poll_seconds: float = Field(0.5, description="How often an open chat or live-feed stream looks for news.")
+    chat_stream_seconds: float = Field(
+        300.0, description="How long one event stream stays open before the client reconnects and resumes."
     )
     argon2_time_cost: int = Field(3, description="argon2 time cost for password hashes.")
     argon2_memory_kib: int = Field(65536, description="argon2 memory cost (KiB) for password hashes.")
@@ -75,6 +103,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cxhub.sqlite3').resolve()}"
+
+    def file_storage(self) -> FileStorage:
+        """Where attachment bytes live."""
+        return open_storage(
+            data_dir=self.data_dir,
+            url=self.storage_url,
+            endpoint_url=self.storage_endpoint_url,
+            region=self.storage_region,
+        )
 
     @property
     def public_url(self) -> str:

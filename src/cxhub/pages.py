@@ -6,6 +6,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from cxhub.auth.pages import router as auth_pages
+from cxhub.channels.chat.pages import router as chat_pages
+from cxhub.channels.pages import router as channels_pages
+from cxhub.conversations.pages import router as conversations_pages
 from cxhub.deps import PageActor, csrf_protect
 from cxhub.jobs.pages import router as jobs_pages
 from cxhub.web import render
@@ -25,3 +28,6 @@ router.include_router(home)
 router.include_router(auth_pages)
 router.include_router(workforce_pages)
 router.include_router(jobs_pages)
+router.include_router(conversations_pages)
+router.include_router(channels_pages)
+router.include_router(chat_pages)

@@ -39,8 +39,8 @@ class WebhookResult(BaseModel):
 
 
 class ReplyCreate(StrictModel):
-    text: str = Field(min_length=1, max_length=100_000)
-    html: str | None = Field(None, max_length=500_000)
+    text: str = Field(min_length=1, max_length=50_000)
+    html: str | None = Field(None, max_length=150_000)  # a violating body stays under the 1 MiB limit
     status: Literal["open", "pending_customer", "resolved"] | None = Field(
         None, description="The conversation's status after the reply; default: unchanged (new becomes open)."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
+from email.utils import parseaddr
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.service import record_audit
+from cxhub.channels import mailbox
 from cxhub.channels.adapter import ParseError, adapter, adapter_replying_to
 from cxhub.channels.models import ChannelSource, WebhookReceipt
 from cxhub.channels.schemas import ChannelSourceCreate, ReplyCreate
 from cxhub.channels.signatures import TOLERANCE_SECONDS, SignatureError, check_signature
+from cxhub.config import get_settings
 from cxhub.conversations import service as conversations
 from cxhub.conversations.models import Attachment, Conversation, DeadLetter, Interaction
 from cxhub.customers import identifiers
@@ -92,6 +95,9 @@ def receive(
     A payload that cannot be read, or holds a record that cannot be stored as it stands (an agent
     not registered yet, no usable customer identifier), is kept whole as a dead letter for a replay.
     """
+    if adapter_name == "email":  # threading, attachments, auto-replies and bounces: the mailbox's work
+        mail = mailbox.receive_mail(session, raw=raw, brand=brand_id, settings=get_settings(), source_key=source_key)
+        return mail if isinstance(mail, DeadLetter) else [mail.recorded] if mail.recorded else []
     recorded = []
     try:
         items = adapter(adapter_name).parse_inbound(raw, content_type=content_type)
@@ -151,6 +157,8 @@ def _replay_target(session: Session, source_key: str) -> tuple[str, str | None]:
         return source.adapter, source.brand_id
     if kind == "smtp":
         return "email", None
+    if kind == "chat":
+        return "chat", None  # the visitor pass inside names the brand
     return "api", None
 
 
@@ -227,7 +235,12 @@ def _reply_route(session: Session, conversation: Conversation, reply_create: Rep
 
 
 def _outbound_id(channel: str) -> str:
-    return f"<{new_id()}@cxhub>" if channel == "email" else f"cxhub-{new_id()}"
+    """A Message-ID in the domain of the reply address (an e-mail reply), or a channel's own id."""
+    if channel != "email":
+        return f"cxhub-{new_id()}"
+    settings = get_settings()
+    domain = parseaddr(settings.mail_reply_from or settings.mail_from)[1].rpartition("@")[2] or "cxhub"
+    return f"<{new_id()}@{domain}>"
 
 
 def _reply_subject(subject: str | None) -> str | None:

@@ -9,11 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.channels.adapter import Outbound, adapter_replying_to
-from cxhub.channels.service import DELIVER_JOB
+from cxhub.channels.service import DELIVER_JOB, forget_old_receipts
 from cxhub.config import get_settings
 from cxhub.conversations.models import Attachment, Conversation, Interaction
-from cxhub.jobs.service import backoff_seconds, enqueue, task
-from cxhub.kit.storage import storage_at
+from cxhub.jobs.service import backoff_seconds, enqueue, periodic, task
 from cxhub.kit.time import utcnow
 
 MAX_DELIVERY_ATTEMPTS = 6
@@ -69,7 +68,7 @@ def _outbound(session: Session, interaction: Interaction) -> Outbound:
         .limit(1)
     )
     attachments = session.scalars(select(Attachment).where(Attachment.interaction_id == interaction.id)).all()
-    storage = storage_at(get_settings().data_dir)
+    storage = get_settings().file_storage()
     return Outbound(
         interaction=interaction,
         conversation=conversation,
@@ -78,3 +77,9 @@ def _outbound(session: Session, interaction: Interaction) -> Outbound:
         references=list(thread),
         attachments=[(a, storage.read(a.storage_key)) for a in attachments],
     )
+
+
+@periodic("channels.forget_webhook_receipts", every_seconds=600)
+def forget_webhook_receipts(session: Session, payload: dict[str, Any]) -> None:
+    """Signatures older than the replay window are refused by their timestamp anyway."""
+    forget_old_receipts(session)

@@ -40,7 +40,6 @@ from cxhub.customers.service import customer_read
 from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
 from cxhub.errors import CxhubError, NotFound
 from cxhub.kit.pagination import Page, paginate
-from cxhub.kit.storage import storage_at
 from cxhub.kit.time import parse_aware
 from cxhub.web import error_responses, problem
 
@@ -347,7 +346,7 @@ async def upload_attachment(
         filename=file.filename or "file",
         content_type=file.content_type or "application/octet-stream",
         data=data,
-        storage=storage_at(settings.data_dir),
+        storage=settings.file_storage(),
         settings=settings,
     )
     return AttachmentRead.model_validate(attachment)
@@ -369,7 +368,7 @@ def download_attachment(
     )
     if attachment is None or in_scope is None:
         raise NotFound("attachment")
-    data = storage_at(request.app.state.settings.data_dir).read(attachment.storage_key)
+    data = request.app.state.settings.file_storage().read(attachment.storage_key)
     disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
     return Response(data, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
 

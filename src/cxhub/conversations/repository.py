@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.conversations.models import Attachment, Conversation, ConversationHandler, Interaction
 from cxhub.errors import CxhubError
+from cxhub.workforce.models import Agent
 
 
 def readable_conversations(actor: Actor) -> Select[Conversation]:
@@ -33,9 +35,34 @@ def interactions_page(
 ) -> tuple[Sequence[Interaction], str | None]:
     """A conversation's interactions, newest first by when they happened; the cursor is the last one's id."""
     statement = select(Interaction).where(Interaction.conversation_id == conversation_id)
+    rows, next_cursor = _newest_first(session, statement, cursor=cursor, limit=limit)
+    return [row[0] for row in rows], next_cursor
+
+
+def timeline_page(
+    session: Session, *, customer_id: str, cursor: str | None, limit: int
+) -> tuple[Sequence[tuple[Interaction, str | None]], str | None]:
+    """Everything about a customer, newest first, each with the organisation that handled it.
+
+    The handler is the organisation of the agent who handled the interaction, else the one the
+    conversation is queued for.
+    """
+    handler = func.coalesce(Agent.organisation_id, Conversation.organisation_id)
+    statement = (
+        select(Interaction, handler)
+        .join(Conversation, Conversation.id == Interaction.conversation_id)
+        .outerjoin(Agent, Agent.id == Interaction.handled_by_agent_id)
+        .where(Interaction.customer_id == customer_id)
+    )
+    rows, next_cursor = _newest_first(session, statement, cursor=cursor, limit=limit)
+    return [(row[0], row[1]) for row in rows], next_cursor
+
+
+def _newest_first(session: Session, statement: Any, *, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """Rows newest first by (occurred_at, id); the cursor is the id of the last interaction shown."""
     if cursor:
         after = session.get(Interaction, cursor)
-        if after is None or after.conversation_id != conversation_id:
+        if after is None:
             raise CxhubError("cursor is not valid", status=422, field="cursor")
         statement = statement.where(
             or_(
@@ -43,11 +70,11 @@ def interactions_page(
                 and_(Interaction.occurred_at == after.occurred_at, Interaction.id < after.id),
             )
         )
-    rows = session.scalars(
+    rows: list[Any] = session.execute(
         statement.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit + 1)
-    ).all()
+    ).all()  # type: ignore[assignment]
     if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].id
+        return rows[:limit], rows[limit - 1][0].id
     return rows, None
 
 

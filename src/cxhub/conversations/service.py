@@ -140,6 +140,8 @@ def _conversation_for(
 def needs_answer(interaction_create: InteractionCreate) -> bool:
     if interaction_create.needs_answer is not None:
         return interaction_create.needs_answer
+    if interaction_create.metadata.get("needs_answer") is True:  # the first release's spelling
+        return True
     return interaction_create.channel not in NO_ANSWER_CHANNELS
 
 
@@ -252,6 +254,8 @@ def _store(
             conversation.first_response_at is None or occurred < conversation.first_response_at
         ):
             conversation.first_response_at = occurred
+        if agent_id is not None and conversation.status == "new":
+            record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
     conversation.updated_at = utcnow()
     session.flush()
     return interaction
@@ -366,8 +370,9 @@ def check_attachment(*, filename: str, content_type: str, data: bytes, settings:
     if declared not in settings.attachment_content_types:
         raise CxhubError(f"files of type {declared} are not accepted", status=415, field="file")
     sniffed = sniff_content_type(data)
-    if sniffed is not None and sniffed != declared:
-        raise CxhubError(f"the file says {declared} but its bytes are {sniffed}", status=415, field="file")
+    if sniffed != declared and (sniffed is not None or declared in _MAGIC.values()):
+        found = sniffed or "something else"
+        raise CxhubError(f"the file says {declared} but its bytes are {found}", status=415, field="file")
     safe = re.sub(r"[^\w.\- ]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" .") or "file"
     return safe[:200], declared
 
@@ -418,3 +423,10 @@ def store_attachment(
     )  # before the commit: never a row without bytes
     session.flush()
     return attachment
+
+
+def record_bounce(session: Session, *, interaction: Interaction, reason: str) -> None:
+    """A reply the recipient's server returned after accepting it: failed, with the reason shown to agents."""
+    interaction.delivery_status = "failed"
+    interaction.delivery_error = f"bounced: {reason}"[:4000]
+    session.flush()

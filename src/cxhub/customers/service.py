@@ -86,6 +86,49 @@ def _attach(
     return customer
 
 
+def add_identifier(
+    session: Session, *, customer: Customer, identifier: Identifier, source: str
+) -> CustomerIdentity | None:
+    """Give this customer one more identifier (an e-mail left in a chat ...).
+
+    None when another customer of the brand already holds it: merging profiles is identity
+    resolution's decision, never a side effect of a typed-in address.
+    """
+    kind, value = identifier
+    for _ in range(2):  # a concurrent intake may add the same identifier first; then it is found
+        held = session.scalar(
+            select(CustomerIdentity).where(
+                CustomerIdentity.brand_id == customer.brand_id,
+                CustomerIdentity.kind == kind,
+                CustomerIdentity.value == value,
+            )
+        )
+        if held is not None:
+            if held.customer_id != customer.id:
+                return None
+            held.last_seen_at = utcnow()
+            session.flush()
+            return held
+        try:
+            with session.begin_nested():
+                now = utcnow()
+                identity = CustomerIdentity(
+                    brand_id=customer.brand_id,
+                    customer_id=customer.id,
+                    kind=kind,
+                    value=value,
+                    source=source,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+                session.add(identity)
+                session.flush()
+                return identity
+        except IntegrityError:
+            continue
+    return None
+
+
 def shown_identity(session: Session, *, identity: CustomerIdentity, actor: Actor) -> str | None:
     """An identifier as the actor's data policy allows (a partner's unmasked read is audited)."""
     personal_field = PERSONAL_FIELD_OF_KIND.get(identity.kind, "name")
@@ -139,3 +182,23 @@ def customer_read(session: Session, *, customer: Customer, actor: Actor) -> Cust
             for identity in identities
         ],
     )
+
+
+def mark_undeliverable(session: Session, *, brand_id: str, email: str, reason: str) -> int:
+    """A bounced address: the hub stops sending to it. Returns the identities marked (0 if unknown or marked)."""
+    value = ids.normal_email(email)
+    if value is None:
+        return 0
+    identities = session.scalars(
+        select(CustomerIdentity).where(
+            CustomerIdentity.brand_id == brand_id,
+            CustomerIdentity.kind == ids.EMAIL,
+            CustomerIdentity.value == value,
+            CustomerIdentity.undeliverable_at.is_(None),
+        )
+    ).all()
+    for identity in identities:
+        identity.undeliverable_at = utcnow()
+        identity.undeliverable_reason = reason[:500]
+    session.flush()
+    return len(identities)

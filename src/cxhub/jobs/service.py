@@ -20,6 +20,7 @@ from cxhub.kit.time import utcnow
 
 Handler = Callable[[Session, dict[str, Any]], None]
 _REGISTRY: dict[str, Handler] = {}
+_PERIODIC: dict[str, int] = {}  # name -> interval in seconds
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
 ERROR_LIMIT = 4000
@@ -33,6 +34,23 @@ def task(name: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def periodic(name: str, *, every_seconds: int) -> Callable[[Handler], Handler]:
+    """Register a handler that every worker makes sure runs once per interval, across all workers."""
+
+    def register(handler: Handler) -> Handler:
+        _PERIODIC[name] = every_seconds
+        return task(name)(handler)
+
+    return register
+
+
+def ensure_periodic_schedules(session: Session) -> None:
+    for name, every_seconds in _PERIODIC.items():
+        schedule = session.get(Schedule, name)
+        if schedule is None or schedule.interval_seconds != every_seconds:
+            ensure_schedule(session, name=name, interval_seconds=every_seconds)
 
 
 def registered_tasks() -> dict[str, Handler]:

@@ -10,6 +10,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.config import Settings
@@ -66,6 +67,11 @@ def run_worker(
     """Work until stopped (or, with `burst`, until nothing is due); returns the jobs run."""
     worker_id = worker_id or default_worker_id()
     stop = stop or threading.Event()
+    try:
+        with unit_of_work(factory) as session:
+            service.ensure_periodic_schedules(session)
+    except IntegrityError:
+        log.info("another worker created the schedules first")
     done = 0
     schedules_checked = 0.0
     while not stop.is_set() and (max_jobs is None or done < max_jobs):

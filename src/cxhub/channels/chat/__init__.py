@@ -1,0 +1,1 @@
+"""Web chat: the embeddable widget's endpoints, signed visitor passes and live event streams."""
