@@ -470,3 +470,12 @@ def _register_worker() -> None:
 
 
 _register_worker()
+
+
+def _register_channels() -> None:
+    from cxhub.channels.cli import register
+
+    register(app)
+
+
+_register_channels()

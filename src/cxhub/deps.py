@@ -27,7 +27,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# committed before the answer is sent: a 2xx is never given for work that is not stored yet
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 _bearer = HTTPBearer(auto_error=False, description="An API token created with `cxhub tokens create`.")

@@ -90,21 +90,31 @@ def forget_old_receipts(session: Session) -> int:
 def receive(
     session: Session, *, source_key: str, adapter_name: str, brand_id: str | None, raw: bytes, content_type: str | None
 ) -> list[conversations.Recorded] | DeadLetter:
-    """Read a payload with the adapter and record every interaction in it; unreadable, it is kept as a dead letter."""
+    """Read a payload with the adapter and record every interaction in it, all or none.
+
+    A payload that cannot be read, or holds a record that cannot be stored as it stands (an agent
+    not registered yet, no usable customer identifier), is kept whole as a dead letter for a replay.
+    """
     if adapter_name == "email":  # threading, attachments, auto-replies and bounces: the mailbox's work
         mail = mailbox.receive_mail(session, raw=raw, brand=brand_id, settings=get_settings(), source_key=source_key)
         return mail if isinstance(mail, DeadLetter) else [mail.recorded] if mail.recorded else []
+    recorded = []
     try:
         items = adapter(adapter_name).parse_inbound(raw, content_type=content_type)
+        with session.begin_nested():
+            for position, interaction_create in enumerate(items):
+                if brand_id is not None:
+                    interaction_create = interaction_create.model_copy(update={"brand": brand_id})
+                try:
+                    recorded.append(conversations.record_interaction(session, interaction_create=interaction_create))
+                except CxhubError as exc:
+                    if exc.status != 422:
+                        raise
+                    raise ParseError(f"record {position}: {exc.field or 'record'}: {exc.message}") from exc
     except ParseError as exc:
         return conversations.keep_dead_letter(
             session, source=source_key, content_type=content_type, raw=raw, reason=str(exc)
         )
-    recorded = []
-    for interaction_create in items:
-        if brand_id is not None:
-            interaction_create = interaction_create.model_copy(update={"brand": brand_id})
-        recorded.append(conversations.record_interaction(session, interaction_create=interaction_create))
     return recorded
 
 

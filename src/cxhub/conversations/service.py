@@ -246,6 +246,8 @@ def _store(
             record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
         if interaction_create.public:
             conversation.needs_public_answer = True
+        if interaction_create.needs_answer:  # e.g. a return with the customer's comment on an order's thread
+            conversation.needs_answer = True
     else:
         conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, occurred]))
         if agent_id is not None and (

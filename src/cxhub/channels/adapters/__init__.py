@@ -1,3 +1,3 @@
 """Every channel adapter; importing this package registers them all."""
 
-from cxhub.channels.adapters import chat, email, generic  # noqa: F401
+from cxhub.channels.adapters import chat, commerce, email, generic, review, social, voice  # noqa: F401
