@@ -28,6 +28,12 @@ def test_a_worker_schedules_the_clean_up_and_it_keeps_fresh_receipts(
     )
     world.commit()
     run_worker(session_factory, worker_id="test", burst=True)
-    assert world.get(Schedule, "channels.forget_webhook_receipts") is not None
+    schedule = world.get(Schedule, "channels.forget_webhook_receipts")
+    assert schedule is not None
+    assert schedule.next_run_at > utcnow() + dt.timedelta(minutes=9)  # not at once: one interval after
+    assert len(world.scalars(select(WebhookReceipt)).all()) == 2
+    schedule.next_run_at = utcnow()
+    world.commit()
+    run_worker(session_factory, worker_id="test", burst=True)
     kept = world.scalars(select(WebhookReceipt.signature)).all()
     assert kept == ["b" * 64]

@@ -50,7 +50,8 @@ def ensure_periodic_schedules(session: Session) -> None:
     for name, every_seconds in _PERIODIC.items():
         schedule = session.get(Schedule, name)
         if schedule is None or schedule.interval_seconds != every_seconds:
-            ensure_schedule(session, name=name, interval_seconds=every_seconds)
+            first_run_at = utcnow() + dt.timedelta(seconds=every_seconds)  # housekeeping waits one interval
+            ensure_schedule(session, name=name, interval_seconds=every_seconds, first_run_at=first_run_at)
 
 
 def registered_tasks() -> dict[str, Handler]:
@@ -145,11 +146,18 @@ def requeue_dead(session: Session, *, job_id: str) -> Job:
 
 
 def ensure_schedule(
-    session: Session, *, name: str, interval_seconds: int, payload: dict[str, Any] | None = None
+    session: Session,
+    *,
+    name: str,
+    interval_seconds: int,
+    payload: dict[str, Any] | None = None,
+    first_run_at: dt.datetime | None = None,
 ) -> Schedule:
     schedule = session.get(Schedule, name)
     if schedule is None:
-        schedule = Schedule(name=name, interval_seconds=interval_seconds, next_run_at=utcnow(), payload=payload or {})
+        schedule = Schedule(
+            name=name, interval_seconds=interval_seconds, next_run_at=first_run_at or utcnow(), payload=payload or {}
+        )
         session.add(schedule)
     else:
         schedule.interval_seconds = interval_seconds
