@@ -121,6 +121,9 @@ def test_unknown_cursor_and_limits(client: TestClient, token_for: Headers) -> No
     assert client.get("/api/v1/sites", params={"limit": 201}, headers=admin).status_code == 422
     assert client.get("/api/v1/sites", params={"limit": 0}, headers=admin).status_code == 422
     assert client.get("/api/v1/sites", params={"cursor": "%%%"}, headers=admin).status_code == 422
+    twice = client.get("/api/v1/conversations", params=[("channel", "chat"), ("channel", "email")], headers=admin)
+    assert twice.status_code == 422
+    assert twice.json()["errors"] == [{"field": "channel", "reason": "query parameter 'channel' given more than once"}]
 
 
 def test_missing_or_revoked_token_is_401(client: TestClient, token_for: Headers) -> None:

@@ -131,11 +131,14 @@ def _query_parameters(request: Request) -> list[tuple[re.Pattern[str], str, set[
 
 
 def reject_unknown_query(request: Request) -> None:
-    """A misspelt query parameter is an error, not silently ignored."""
+    """A misspelt or repeated query parameter is an error, not silently ignored."""
     path = request.url.path
     for pattern, method, known in _query_parameters(request):
         if method == request.method and pattern.match(path):
             unknown = sorted(set(request.query_params) - known)
             if unknown:
                 raise CxhubError(f"unknown query parameter {unknown[0]!r}", status=422, field=unknown[0])
+            repeated = sorted({name for name in request.query_params if len(request.query_params.getlist(name)) > 1})
+            if repeated:  # every parameter takes one value: a second one is a mistake, not a choice
+                raise CxhubError(f"query parameter {repeated[0]!r} given more than once", status=422, field=repeated[0])
             return
