@@ -2,109 +2,35 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
+
+from tests import live
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ORGANISATIONS = ["Atlantic CX", "Lumen Care", "Pacific Contact"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310 - our own loopback server
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            server.wait(10)
-            raise RuntimeError(f"the server did not become healthy:\n{log.read_text()}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`cxhub migrate`, `cxhub demo`, then uvicorn on a free loopback port, all on a fresh SQLite file."""
     data_dir = tmp_path_factory.mktemp("live")
-    env = {
-        **os.environ,
-        "CXHUB_DATABASE_URL": f"sqlite:///{data_dir / 'live.sqlite3'}",
-        "CXHUB_DATA_DIR": str(data_dir),
-        "CXHUB_IN_PROCESS_WORKER": "false",
-        "CXHUB_ENV": "test",
-        "CXHUB_SECRET_KEY": "browser-test-secret-key-that-is-long-enough-0123456789",
-        "CXHUB_ARGON2_TIME_COST": "1",
-        "CXHUB_ARGON2_MEMORY_KIB": "1024",
-    }
-    for command in (["migrate"], ["demo"]):
-        subprocess.run([sys.executable, "-m", "cxhub", *command], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    log = data_dir / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "cxhub.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
+    env = live.hub_env(data_dir)
+    live.cxhub("migrate", env=env)
+    live.cxhub("demo", env=env)
+    port = live.free_port()
+    server = live.serve(port, env=env, log=data_dir / "server.log")
+    yield f"http://127.0.0.1:{port}"
+    live.stop(server)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+    with live.chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ to the hub talk both ways; reloads and a dropped stream lose nothing and repeat 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -15,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.test_browser import CHROMIUM_ARGS, _free_port, _wait_until_healthy
+from tests import live
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 BRAND = "Lumen Home"
@@ -30,7 +27,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def ports() -> tuple[int, int]:
-    return _free_port(), _free_port()
+    return live.free_port(), live.free_port()
 
 
 @pytest.fixture(scope="module")
@@ -38,53 +35,17 @@ def hub(tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, int]) -> Ite
     """The hub on its own SQLite file, allowing the brand site's origin only."""
     hub_port, site_port = ports
     data_dir = tmp_path_factory.mktemp("chat-live")
-    env = {
-        **os.environ,
-        "CXHUB_DATABASE_URL": f"sqlite:///{data_dir / 'live.sqlite3'}",
-        "CXHUB_DATA_DIR": str(data_dir),
-        "CXHUB_IN_PROCESS_WORKER": "true",
-        "CXHUB_ENV": "test",
-        "CXHUB_SECRET_KEY": "chat-browser-test-secret-key-that-is-long-enough-0123456789",
-        "CXHUB_ARGON2_TIME_COST": "1",
-        "CXHUB_ARGON2_MEMORY_KIB": "1024",
-        "CXHUB_CHAT_ALLOWED_ORIGINS": json.dumps([f"http://127.0.0.1:{site_port}"]),
-        "CXHUB_CHAT_STREAM_SECONDS": "4",  # streams end often: every one of them must resume exactly
-    }
-    for command in (["migrate"], ["demo"]):
-        subprocess.run([sys.executable, "-m", "cxhub", *command], env=env, check=True, capture_output=True, timeout=120)
-    log = data_dir / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "cxhub.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(hub_port),
-                "--log-level",
-                "warning",
-                "--timeout-graceful-shutdown",
-                "3",
-            ],
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    url = f"http://127.0.0.1:{hub_port}"
-    try:
-        _wait_until_healthy(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
+    env = live.hub_env(
+        data_dir,
+        CXHUB_IN_PROCESS_WORKER="true",
+        CXHUB_CHAT_ALLOWED_ORIGINS=json.dumps([f"http://127.0.0.1:{site_port}"]),
+        CXHUB_CHAT_STREAM_SECONDS="4",  # streams end often: every one of them must resume exactly
+    )
+    live.cxhub("migrate", env=env)
+    live.cxhub("demo", env=env)
+    server = live.serve(hub_port, env=env, log=data_dir / "server.log")
+    yield f"http://127.0.0.1:{hub_port}"
+    live.stop(server)
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +70,8 @@ def brand_site(tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, int],
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+    with live.chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def _messages(page: Page) -> list[tuple[str, str]]:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,10 +31,10 @@ from cxhub.customers.models import Customer
 from cxhub.db import make_engine, make_sessionmaker
 from cxhub.kit.databases import create_database, drop_database
 from cxhub.migrate import upgrade
+from tests import live
 from tests.conftest import PG_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-ROOT = Path(__file__).resolve().parents[2]
 PLANNED = 3000
 BATCH_EVERY = 20  # every 20th request is a batch of BATCH_SIZE
 BATCH_SIZE = 5
@@ -70,38 +68,8 @@ def token(database: str) -> str:
     return secret
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _serve(database: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "CXHUB_DATABASE_URL": database,
-        "CXHUB_DATA_DIR": str(data_dir),
-        "CXHUB_IN_PROCESS_WORKER": "false",
-    }
-    with (data_dir / "server.log").open("ab") as log:  # the child keeps its own copy of the handle
-        server = subprocess.Popen(
-            [sys.executable, "-m", "cxhub", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server stopped while starting: {(data_dir / 'server.log').read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise AssertionError("the server did not start within 60 s")
+    return live.serve(port, env=live.hub_env(data_dir, CXHUB_DATABASE_URL=database), log=data_dir / "server.log")
 
 
 def _interaction(n: int) -> dict[str, Any]:
@@ -150,7 +118,7 @@ def _ids(result: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def test_every_acknowledged_interaction_survives_a_kill(database: str, token: str, tmp_path: Path) -> None:
-    port = _free_port()
+    port = live.free_port()
     server = _serve(database, tmp_path, port)
     sender = Sender(f"http://127.0.0.1:{port}", token)
     try:

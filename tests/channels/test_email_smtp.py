@@ -12,7 +12,6 @@ import smtplib
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -41,18 +40,12 @@ from cxhub.jobs.worker import run_worker
 from cxhub.kit.databases import create_database, drop_database
 from cxhub.kit.time import utcnow
 from cxhub.migrate import upgrade
+from tests import live
 from tests.conftest import PG_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = "support@lumen.example"
 MAX_MESSAGE_BYTES = 300_000
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +72,15 @@ def mail_engine(mail_db: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _answers_smtp(port: int) -> bool:
+    with smtplib.SMTP("127.0.0.1", port, timeout=5) as probe:
+        return bool(probe.noop()[0] == 250)
+
+
 @pytest.fixture(scope="module")
 def smtp_port(mail_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`cxhub smtp` as an operator starts it, on a free port."""
-    port = _free_port()
+    port = live.free_port()
     log = tmp_path_factory.mktemp("smtp") / "smtp.log"
     env = {
         **os.environ,
@@ -90,26 +88,12 @@ def smtp_port(mail_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "CXHUB_SMTP_MAX_MESSAGE_BYTES": str(MAX_MESSAGE_BYTES),
         "CXHUB_SMTP_DOMAINS": json.dumps({"lumen.example": demo.DEMO_BRAND}),
     }
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "cxhub", "smtp", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=5) as probe:
-                probe.noop()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                server.wait()
-                raise RuntimeError(f"cxhub smtp did not start: {log.read_text()}") from None
-            time.sleep(0.2)
+    server = live.start(
+        [sys.executable, "-m", "cxhub", "smtp", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        log=log,
+        ready=lambda: _answers_smtp(port),
+    )
     yield port
     server.terminate()
     assert server.wait(timeout=30) == 0, log.read_text()
@@ -155,7 +139,7 @@ class Relay:
 
 @pytest.fixture
 def relay(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Relay]:
-    port = _free_port()
+    port = live.free_port()
     monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
     monkeypatch.setattr(settings, "smtp_port", port)
     handler = Relay()
@@ -447,7 +431,7 @@ def test_a_relay_that_is_down_leaves_the_reply_retrying_then_sent(
 ) -> None:
     assert send(_mail("patient@example.com", "Refund", "<patient-1@example.com>"))[0] == 250
     first = _interaction(factory, "<patient-1@example.com>")
-    port = _free_port()  # nobody listens here yet
+    port = live.free_port()  # nobody listens here yet
     monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
     monkeypatch.setattr(settings, "smtp_port", port)
     outbound_id = api.post(
@@ -477,7 +461,7 @@ def test_a_relay_that_is_down_leaves_the_reply_retrying_then_sent(
 
 def test_a_database_that_is_down_answers_451_so_the_sender_retries(tmp_path: Path) -> None:
     broken = make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}")
-    port = _free_port()
+    port = live.free_port()
     server = mail_server(make_sessionmaker(broken), get_settings(), host="127.0.0.1", port=port)
     server.start()
     try:
@@ -528,7 +512,7 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
         env = {**os.environ, "CXHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
         result = subprocess.run(
             [sys.executable, "-m", "cxhub", "smtp", "--port", str(port)],
-            cwd=ROOT,
+            cwd=live.ROOT,
             env=env,
             capture_output=True,
             text=True,
