@@ -15,12 +15,11 @@ from cxhub.auth.models import AuditEvent
 from cxhub.channels import adapter as channel_adapter
 from cxhub.channels.adapter import Delivered, Outbound
 from cxhub.config import Settings
-from cxhub.conversations.models import Conversation, ConversationEvent, Interaction
+from cxhub.conversations.models import ConversationEvent, Interaction
 from cxhub.conversations.schemas import InteractionCreate
-from cxhub.conversations.service import assign_conversation
 from cxhub.jobs.models import Job
 from cxhub.jobs.worker import run_one
-from cxhub.workforce.models import Organisation
+from tests.builders import queue_for
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -43,15 +42,6 @@ def conversation_id(client: TestClient, token_for: Headers) -> str:
     created = client.post("/api/v1/interactions", json=_sms(0), headers=admin)
     assert created.status_code == 201, created.text
     return str(created.json()["conversation_id"])
-
-
-def _queue_for(world: Session, conversation_id: str, organisation: str) -> None:
-    conversation = world.get(Conversation, conversation_id)
-    org = world.scalar(select(Organisation).where(Organisation.name == organisation))
-    assert conversation is not None
-    assert org is not None
-    assign_conversation(world, conversation=conversation, organisation_id=org.id)
-    world.commit()
 
 
 def test_detail_holds_the_latest_fifty_and_pages_back_by_time(
@@ -90,7 +80,7 @@ def test_a_partner_sees_the_customer_masked_and_the_read_is_audited_only_when_un
     full = client.get(f"/api/v1/conversations/{conversation_id}", headers=token_for("agent@lumen.example")).json()
     assert full["customer"]["name"] == "Jane Doe"
     assert {i["value"] for i in full["customer"]["identities"]} == {"+353871234567", "jane.doe@example.com"}
-    _queue_for(world, conversation_id, "Atlantic CX")
+    queue_for(world, conversation_id, "Atlantic CX")
     partner = client.get(f"/api/v1/conversations/{conversation_id}", headers=token_for("agent@atlantic.example"))
     assert partner.status_code == 200
     customer = partner.json()["customer"]
@@ -266,9 +256,9 @@ def test_partners_answer_only_what_is_queued_for_them(
     path = f"/api/v1/conversations/{conversation_id}/replies"
     partner = token_for("agent@atlantic.example")
     assert client.post(path, json={"text": "Hi"}, headers=partner).status_code == 404
-    _queue_for(world, conversation_id, "Atlantic CX")
+    queue_for(world, conversation_id, "Atlantic CX")
     assert client.post(path, json={"text": "Hi"}, headers=partner).status_code == 201
-    _queue_for(world, conversation_id, "Lumen Care")
+    queue_for(world, conversation_id, "Lumen Care")
     assert client.post(path, json={"text": "Hi again"}, headers=partner).status_code == 403
     assert client.post(path, json={"text": "Hi"}, headers=token_for("qa@lumen.example")).status_code == 403
 

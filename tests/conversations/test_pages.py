@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from cxhub.channels.models import ChannelSource
 from cxhub.conversations.models import Conversation, Interaction
 from cxhub.conversations.schemas import InteractionCreate
-from cxhub.conversations.service import assign_conversation, keep_dead_letter, record_interaction
+from cxhub.conversations.service import keep_dead_letter, record_interaction
 from cxhub.customers.models import CustomerIdentity
 from cxhub.kit.time import utcnow
-from cxhub.workforce.models import Organisation
+from tests.builders import queue_for
 from tests.conftest import csrf_from
 
 Login = Callable[..., TestClient]
@@ -41,15 +41,6 @@ def _record(world: Session, n: int, *, email: str = "jane.doe@example.com", text
     recorded = record_interaction(world, interaction_create=interaction_create)
     world.commit()
     return recorded.interaction.conversation_id
-
-
-def _queue(world: Session, conversation_id: str, organisation: str) -> None:
-    conversation = world.get(Conversation, conversation_id)
-    org = world.scalar(select(Organisation).where(Organisation.name == organisation))
-    assert conversation is not None
-    assert org is not None
-    assign_conversation(world, conversation=conversation, organisation_id=org.id)
-    world.commit()
 
 
 def test_the_thread_shows_new_text_and_keeps_the_quote_behind_a_toggle(login: Login, world: Session) -> None:
@@ -144,8 +135,8 @@ def test_notes_status_and_files_from_the_page(login: Login, world: Session) -> N
 def test_partners_see_other_providers_work_on_the_timeline_as_a_summary(login: Login, world: Session) -> None:
     ours = _record(world, 5, text="Lamp flickers")
     theirs = _record(world, 6, text="Where is my refund?", subject="Refund", thread_ref="refund-thread")
-    _queue(world, theirs, "Atlantic CX")
-    _queue(world, ours, "Lumen Care")
+    queue_for(world, theirs, "Atlantic CX")
+    queue_for(world, ours, "Lumen Care")
     customer_id = world.get(Conversation, ours).customer_id  # type: ignore[union-attr]
     partner = login("agent@atlantic.example")
     page = partner.get(f"/customers/{customer_id}")
