@@ -171,6 +171,7 @@ def conversation_page_response(
         "conversations/conversation.html",
         status_code=status,
         conversation=conversation,
+        title=conversation.subject or _previews(session, [conversation.id]).get(conversation.id) or "Conversation",
         customer=customer_read(session, customer=customer, actor=actor),
         interactions=list(reversed(interactions)),  # oldest first on the page, as a thread reads
         visible_text=visible_text,
