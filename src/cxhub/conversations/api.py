@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import service
+from cxhub.conversations import bulk, service
 from cxhub.conversations.models import Conversation, DeadLetter
 from cxhub.conversations.repository import readable_conversations
 from cxhub.conversations.schemas import (
@@ -131,18 +132,22 @@ async def create_interactions(
         )
         result = _result(recorded)
         return JSONResponse(result.model_dump(), status_code=200 if recorded.duplicate else 201)
-    results: list[Any] = []
+    results: list[Any] = [None] * len(items)
+    valid: list[tuple[int, InteractionCreate, str | None]] = []
     for position, item in enumerate(items):
-        key = f"{idempotency_key}:{position}" if idempotency_key else None
         try:
-            with session.begin_nested():
-                results.append(
-                    _result(
-                        service.record_interaction(session, interaction_create=_validated(item), idempotency_key=key)
-                    ).model_dump()
-                )
-        except (CxhubError, ValidationError) as exc:
-            results.append({"error": _problem(exc)})
+            interaction_create = _validated(item)
+        except ValidationError as exc:
+            results[position] = {"error": _problem(exc)}
+            continue
+        valid.append((position, interaction_create, f"{idempotency_key}:{position}" if idempotency_key else None))
+    outcomes = bulk.record_interactions(session, items=[(ic, key) for _, ic, key in valid])
+    for (position, _, _), outcome in zip(valid, outcomes, strict=True):
+        results[position] = (
+            {"error": _problem(outcome)}
+            if isinstance(outcome, CxhubError)
+            else InteractionResult(**dataclasses.asdict(outcome)).model_dump()
+        )
     return JSONResponse({"items": results}, status_code=200)
 
 

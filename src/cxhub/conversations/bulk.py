@@ -1,0 +1,284 @@
+"""Bulk intake: a batch of interactions recorded as `record_interaction` records them one by one.
+
+Same results, item by item and in input order (created, duplicate, or the error with its reason),
+from a bounded number of statements per batch rather than a dozen per interaction: the brands,
+the interactions already stored (by Idempotency-Key and by (brand, channel, external_id)), the
+agents named, the customers' identities and their open conversations are each read once, and new
+rows are written with one executemany per table. An item sees the items before it in the batch,
+as it would one by one. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cxhub.conversations.models import Conversation, Interaction
+from cxhub.conversations.schemas import InteractionCreate
+from cxhub.conversations.service import (
+    OPEN_STATUSES,
+    agent_for,
+    agents_by_email,
+    check_same_body,
+    customer_identifiers,
+    digest,
+    interaction_values,
+    new_conversation,
+    record_interaction,
+    resolve_brand,
+    touch_conversation,
+)
+from cxhub.customers.service import Contact, Identifier, attach_customers
+from cxhub.errors import CxhubError
+from cxhub.workforce.models import Brand
+
+CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's bound-parameter limits
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where an interaction of the batch is: new, or the one stored earlier under the same key."""
+
+    interaction_id: str
+    conversation_id: str
+    customer_id: str
+    duplicate: bool
+
+
+Outcome = Stored | CxhubError
+
+
+@dataclass
+class _Row:
+    body_digest: str
+    interaction_id: str = ""
+    conversation_id: str = ""
+    customer_id: str = ""
+
+
+@dataclass
+class _New:
+    interaction_create: InteractionCreate
+    idempotency_key: str | None
+    brand_id: str
+    identifiers: list[Identifier]
+    agent_id: str | None
+    row: _Row
+
+
+def record_interactions(session: Session, *, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
+    """Record (interaction, idempotency key) pairs; one outcome per item, in order.
+
+    When a concurrent intake stores one of the same interactions or identifiers first, the batch's
+    writes are rolled back and the batch is recorded one by one, each item in its own savepoint.
+    """
+    try:
+        with session.begin_nested():
+            return _record(session, items)
+    except IntegrityError:
+        return [_record_one(session, interaction_create, key) for interaction_create, key in items]
+
+
+def _record_one(session: Session, interaction_create: InteractionCreate, key: str | None) -> Outcome:
+    try:
+        with session.begin_nested():
+            recorded = record_interaction(session, interaction_create=interaction_create, idempotency_key=key)
+    except CxhubError as exc:
+        return exc
+    interaction = recorded.interaction
+    return Stored(interaction.id, interaction.conversation_id, interaction.customer_id, recorded.duplicate)
+
+
+def _record(session: Session, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
+    brands = _brands(session, {interaction_create.brand for interaction_create, _ in items})
+    by_key, by_source = _stored(session, items, brands)
+    agents = agents_by_email(
+        session, {ic.handled_by.strip().lower() for ic, _ in items if ic.handled_by and ic.handled_by.strip()}
+    )
+    outcomes: list[Outcome | tuple[_Row, bool]] = []  # (row, duplicate) until the rows are stored
+    new: list[_New] = []
+    for interaction_create, key in items:
+        brand = brands[interaction_create.brand]
+        if isinstance(brand, CxhubError):
+            outcomes.append(brand)
+            continue
+        body_digest = digest(interaction_create)
+        source = (brand.id, interaction_create.channel, interaction_create.external_id)
+        existing = by_key.get(key) if key else None
+        if existing is None:
+            existing = by_source.get(source)
+        try:
+            if existing is not None:
+                check_same_body(existing.body_digest, body_digest)
+                outcomes.append((existing, True))
+                continue
+            identifiers = customer_identifiers(interaction_create)
+            agent_id = agent_for(agents, interaction_create.handled_by)
+        except CxhubError as exc:
+            outcomes.append(exc)
+            continue
+        row = _Row(body_digest)
+        if key:
+            by_key[key] = row
+        by_source[source] = row
+        new.append(_New(interaction_create, key, brand.id, identifiers, agent_id, row))
+        outcomes.append((row, False))
+    if new:
+        _store(session, new)
+    return [
+        Stored(o[0].interaction_id, o[0].conversation_id, o[0].customer_id, duplicate=o[1])
+        if isinstance(o, tuple)
+        else o
+        for o in outcomes
+    ]
+
+
+def _brands(session: Session, keys: set[str | None]) -> dict[str | None, Brand | CxhubError]:
+    found: dict[str | None, Brand | CxhubError] = {}
+    for key in keys:
+        try:
+            found[key] = resolve_brand(session, key)
+        except CxhubError as exc:
+            found[key] = exc
+    return found
+
+
+def _stored(
+    session: Session,
+    items: Sequence[tuple[InteractionCreate, str | None]],
+    brands: dict[str | None, Brand | CxhubError],
+) -> tuple[dict[str, _Row], dict[tuple[str, str, str], _Row]]:
+    """The interactions already stored under the batch's idempotency keys and (brand, channel, external_id)."""
+    columns = (
+        Interaction.id,
+        Interaction.conversation_id,
+        Interaction.customer_id,
+        Interaction.body_digest,
+        Interaction.idempotency_key,
+        Interaction.brand_id,
+        Interaction.channel,
+        Interaction.external_id,
+    )
+    rows: dict[str, _Row] = {}
+    by_key: dict[str, _Row] = {}
+    by_source: dict[tuple[str, str, str], _Row] = {}
+
+    def keep(found: Any) -> _Row:
+        row = rows.setdefault(found.id, _Row(found.body_digest, found.id, found.conversation_id, found.customer_id))
+        if found.idempotency_key:
+            by_key[found.idempotency_key] = row
+        by_source[(found.brand_id, found.channel, found.external_id)] = row
+        return row
+
+    keys = sorted({key for _, key in items if key})
+    for keys_part in _chunks(keys):
+        for found in session.execute(select(*columns).where(Interaction.idempotency_key.in_(keys_part))):
+            keep(found)
+    sources = sorted(
+        {
+            (brand.id, ic.channel, ic.external_id)
+            for ic, _ in items
+            if not isinstance(brand := brands[ic.brand], CxhubError)
+        }
+    )
+    source_columns = tuple_(Interaction.brand_id, Interaction.channel, Interaction.external_id)
+    for part in _chunks(sources):
+        for found in session.execute(select(*columns).where(source_columns.in_(part))):
+            keep(found)
+    return by_key, by_source
+
+
+def _store(session: Session, new: list[_New]) -> None:
+    customer_ids = attach_customers(
+        session,
+        contacts=[
+            Contact(
+                brand_id=n.brand_id,
+                identifiers=n.identifiers,
+                source=n.interaction_create.channel,
+                name=n.interaction_create.customer.name,
+                country=n.interaction_create.customer.country,
+                language=n.interaction_create.customer.language,
+            )
+            for n in new
+        ],
+        chunk=CHUNK,
+    )
+    conversations = _open_conversations(session, new, customer_ids)
+    opened: list[Conversation] = []
+    rows: list[dict[str, Any]] = []
+    for n, customer_id in zip(new, customer_ids, strict=True):
+        interaction_create = n.interaction_create
+        thread_ref = interaction_create.thread_ref
+        where = (n.brand_id, interaction_create.channel, thread_ref, None if thread_ref else customer_id)
+        conversation = conversations.get(where)
+        if conversation is None:
+            conversation = new_conversation(
+                brand_id=n.brand_id, customer_id=customer_id, interaction_create=interaction_create
+            )
+            conversations[where] = conversation
+            opened.append(conversation)
+        values = interaction_values(
+            interaction_create,
+            brand_id=n.brand_id,
+            conversation_id=conversation.id,
+            customer_id=customer_id,
+            agent_id=n.agent_id,
+            body_digest=n.row.body_digest,
+            idempotency_key=n.idempotency_key,
+        )
+        rows.append(values)
+        n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], conversation.id, customer_id
+        touch_conversation(
+            session, conversation=conversation, interaction_create=interaction_create, agent_id=n.agent_id
+        )
+    session.add_all(opened)
+    session.flush()
+    session.execute(insert(Interaction).execution_options(render_nulls=True), rows)  # one executemany
+
+
+ConversationKey = tuple[str, str, str | None, str | None]  # brand, channel, thread_ref or None, customer or None
+
+
+def _open_conversations(session: Session, new: list[_New], customer_ids: list[str]) -> dict[ConversationKey, Any]:
+    """The open conversation each item would join one by one: the latest of its thread, or of its customer."""
+    threads = sorted(
+        {
+            (n.brand_id, n.interaction_create.channel, n.interaction_create.thread_ref)
+            for n in new
+            if n.interaction_create.thread_ref
+        }
+    )
+    customers = sorted(
+        {customer_id for n, customer_id in zip(new, customer_ids, strict=True) if not n.interaction_create.thread_ref}
+    )
+    found: dict[ConversationKey, Conversation] = {}
+
+    def keep(conversation: Conversation, key: ConversationKey) -> None:
+        latest = found.get(key)
+        if latest is None or conversation.updated_at > latest.updated_at:
+            found[key] = conversation
+
+    open_ = Conversation.status.in_(OPEN_STATUSES)
+    thread = tuple_(Conversation.brand_id, Conversation.channel, Conversation.thread_ref)
+    for part in _chunks(threads):
+        for conversation in session.scalars(select(Conversation).where(open_, thread.in_(part))):
+            keep(conversation, (conversation.brand_id, conversation.channel, conversation.thread_ref, None))
+    for customers_part in _chunks(customers):
+        statement = select(Conversation).where(
+            open_, Conversation.thread_ref.is_(None), Conversation.customer_id.in_(customers_part)
+        )
+        for conversation in session.scalars(statement):
+            keep(conversation, (conversation.brand_id, conversation.channel, None, conversation.customer_id))
+    return dict(found)
+
+
+def _chunks(items: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
