@@ -1,4 +1,4 @@
-"""The `cxhub` command: serve, worker, migrate, demo, users, tokens, orgs."""
+"""The `cxhub` command: serve, worker, migrate, demo, import, users, tokens, orgs."""
 
 from __future__ import annotations
 
@@ -436,3 +436,12 @@ def _register_worker() -> None:
 
 
 _register_worker()
+
+
+def _register_import() -> None:
+    from cxhub.conversations.cli import import_app
+
+    app.add_typer(import_app, name="import")
+
+
+_register_import()
