@@ -10,11 +10,12 @@ as it would one by one. Services flush, never commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,18 +181,57 @@ def _stored(
     for keys_part in _chunks(keys):
         for found in session.execute(select(*columns).where(Interaction.idempotency_key.in_(keys_part))):
             keep(found)
-    sources = sorted(
-        {
-            (brand.id, ic.channel, ic.external_id)
-            for ic, _ in items
-            if not isinstance(brand := brands[ic.brand], CxhubError)
-        }
-    )
-    source_columns = tuple_(Interaction.brand_id, Interaction.channel, Interaction.external_id)
-    for part in _chunks(sources):
-        for found in session.execute(select(*columns).where(source_columns.in_(part))):
+    sources = {
+        (brand.id, ic.channel, ic.external_id)
+        for ic, _ in items
+        if not isinstance(brand := brands[ic.brand], CxhubError)
+    }
+    # one IN per column (not a tuple IN): cheaper to bind, and the unique index serves it on both databases
+    brand_ids, channels = {s[0] for s in sources}, {s[1] for s in sources}
+    for ids_part in _chunks(sorted({s[2] for s in sources})):
+        statement = select(*columns).where(
+            Interaction.brand_id.in_(brand_ids),
+            Interaction.channel.in_(channels),
+            Interaction.external_id.in_(ids_part),
+        )
+        for found in session.execute(statement):
             keep(found)
     return by_key, by_source
+
+
+@dataclass(slots=True)
+class _Thread:
+    """A conversation's clock, as `touch_conversation` moves it: loaded, or opened by this batch."""
+
+    id: str
+    status: str
+    updated_at: dt.datetime
+    last_inbound_at: dt.datetime | None
+    last_outbound_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    needs_public_answer: bool
+    opened: dict[str, Any] | None = None  # the new row's columns; None for a stored conversation
+
+
+CLOCK = (
+    "status",
+    "updated_at",
+    "last_inbound_at",
+    "last_outbound_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "needs_public_answer",
+)
+_conversations = Conversation.metadata.tables[Conversation.__tablename__]
+_interactions = Interaction.metadata.tables[Interaction.__tablename__]
+_update_clock = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values({name: bindparam(name) for name in CLOCK})
+)
 
 
 def _store(session: Session, new: list[_New]) -> None:
@@ -210,73 +250,87 @@ def _store(session: Session, new: list[_New]) -> None:
         ],
         chunk=CHUNK,
     )
-    conversations = _open_conversations(session, new, customer_ids)
-    opened: list[Conversation] = []
+    threads = _open_conversations(session, new, customer_ids)
+    touched: dict[str, _Thread] = {}
     rows: list[dict[str, Any]] = []
     for n, customer_id in zip(new, customer_ids, strict=True):
         interaction_create = n.interaction_create
         thread_ref = interaction_create.thread_ref
         where = (n.brand_id, interaction_create.channel, thread_ref, None if thread_ref else customer_id)
-        conversation = conversations.get(where)
-        if conversation is None:
-            conversation = new_conversation(
+        thread = threads.get(where)
+        if thread is None:
+            opened = new_conversation(
                 brand_id=n.brand_id, customer_id=customer_id, interaction_create=interaction_create
             )
-            conversations[where] = conversation
-            opened.append(conversation)
+            thread = threads[where] = _Thread(**{name: opened[name] for name in ("id", *CLOCK)}, opened=opened)
+        touched[thread.id] = thread
         values = interaction_values(
             interaction_create,
             brand_id=n.brand_id,
-            conversation_id=conversation.id,
+            conversation_id=thread.id,
             customer_id=customer_id,
             agent_id=n.agent_id,
             body_digest=n.row.body_digest,
             idempotency_key=n.idempotency_key,
         )
+        values["metadata"] = values.pop("extra")  # the column's name (the attribute's is `extra`)
         rows.append(values)
-        n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], conversation.id, customer_id
-        touch_conversation(
-            session, conversation=conversation, interaction_create=interaction_create, agent_id=n.agent_id
-        )
-    session.add_all(opened)
-    session.flush()
-    session.execute(insert(Interaction).execution_options(render_nulls=True), rows)  # one executemany
+        n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], thread.id, customer_id
+        touch_conversation(session, conversation=thread, interaction_create=interaction_create, agent_id=n.agent_id)
+    opened_rows = [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None]
+    if opened_rows:
+        session.execute(insert(_conversations), opened_rows)
+    moved = [{"conversation_id": t.id, **_clock(t)} for t in touched.values() if t.opened is None]
+    if moved:
+        session.execute(_update_clock, moved)
+    session.execute(insert(_interactions), rows)
+    session.flush()  # the status events of reopened conversations
+
+
+def _clock(thread: _Thread) -> dict[str, Any]:
+    return {name: getattr(thread, name) for name in CLOCK}
 
 
 ConversationKey = tuple[str, str, str | None, str | None]  # brand, channel, thread_ref or None, customer or None
 
 
-def _open_conversations(session: Session, new: list[_New], customer_ids: list[str]) -> dict[ConversationKey, Any]:
+def _open_conversations(session: Session, new: list[_New], customer_ids: list[str]) -> dict[ConversationKey, _Thread]:
     """The open conversation each item would join one by one: the latest of its thread, or of its customer."""
-    threads = sorted(
-        {
-            (n.brand_id, n.interaction_create.channel, n.interaction_create.thread_ref)
-            for n in new
-            if n.interaction_create.thread_ref
-        }
-    )
+    threads = {
+        (n.brand_id, n.interaction_create.channel, n.interaction_create.thread_ref)
+        for n in new
+        if n.interaction_create.thread_ref
+    }
     customers = sorted(
         {customer_id for n, customer_id in zip(new, customer_ids, strict=True) if not n.interaction_create.thread_ref}
     )
-    found: dict[ConversationKey, Conversation] = {}
+    found: dict[ConversationKey, _Thread] = {}
+    columns = [_conversations.c[name] for name in ("id", *CLOCK, "brand_id", "channel", "thread_ref", "customer_id")]
 
-    def keep(conversation: Conversation, key: ConversationKey) -> None:
+    def keep(row: Any) -> None:
+        key = (row.brand_id, row.channel, row.thread_ref, None if row.thread_ref else row.customer_id)
         latest = found.get(key)
-        if latest is None or conversation.updated_at > latest.updated_at:
-            found[key] = conversation
+        if latest is None or row.updated_at > latest.updated_at:
+            found[key] = _Thread(**{name: getattr(row, name) for name in ("id", *CLOCK)})
 
-    open_ = Conversation.status.in_(OPEN_STATUSES)
-    thread = tuple_(Conversation.brand_id, Conversation.channel, Conversation.thread_ref)
-    for part in _chunks(threads):
-        for conversation in session.scalars(select(Conversation).where(open_, thread.in_(part))):
-            keep(conversation, (conversation.brand_id, conversation.channel, conversation.thread_ref, None))
-    for customers_part in _chunks(customers):
-        statement = select(Conversation).where(
-            open_, Conversation.thread_ref.is_(None), Conversation.customer_id.in_(customers_part)
+    open_ = _conversations.c.status.in_(OPEN_STATUSES)
+    brand_ids, channels = {t[0] for t in threads}, {t[1] for t in threads}
+    for refs_part in _chunks(sorted({t[2] for t in threads})):
+        statement = select(*columns).where(
+            open_,
+            _conversations.c.brand_id.in_(brand_ids),
+            _conversations.c.channel.in_(channels),
+            _conversations.c.thread_ref.in_(refs_part),
         )
-        for conversation in session.scalars(statement):
-            keep(conversation, (conversation.brand_id, conversation.channel, None, conversation.customer_id))
-    return dict(found)
+        for row in session.execute(statement):
+            keep(row)
+    for customers_part in _chunks(customers):
+        statement = select(*columns).where(
+            open_, _conversations.c.thread_ref.is_(None), _conversations.c.customer_id.in_(customers_part)
+        )
+        for row in session.execute(statement):
+            keep(row)
+    return found
 
 
 def _chunks(items: list[T]) -> Iterator[list[T]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import queue
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -136,8 +139,8 @@ def _import(
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("import", total=source.size or None, rows=0)
         rows = 0
-        for batch in _batches(first, records, batch_size):
-            _record_batch(factory, batch, brand, rejects, tally)
+        for batch in _ahead(_validated(first, records, batch_size, brand)):
+            _record_batch(factory, batch, rejects, tally)
             rows += len(batch)
             progress.update(task, completed=source.position, rows=f"{rows:,}")
     tally.seconds = time.perf_counter() - started
@@ -146,32 +149,61 @@ def _import(
     return tally
 
 
-def _batches(first: Record | None, records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+Checked = list[tuple[Record, InteractionCreate | str]]  # each record, validated or with the reason it is not
+
+
+def _validated(first: Record | None, records: Iterator[Record], size: int, brand: str | None) -> Iterator[Checked]:
     if first is None:
         return
-    batch = [first]
-    for record in records:
+    batch: Checked = []
+    for record in itertools.chain([first], records):
+        batch.append((record, _check(record, brand)))
         if len(batch) == size:
             yield batch
             batch = []
-        batch.append(record)
-    yield batch
+    if batch:
+        yield batch
 
 
-def _record_batch(
-    factory: sessionmaker[Session], batch: list[Record], brand: str | None, rejects: Rejects, tally: Tally
-) -> None:
-    valid: list[tuple[Record, InteractionCreate]] = []
-    for record in batch:
-        if record.data is None:
-            rejects.add(record, record.error or "unreadable")
-            continue
-        if brand is not None and not record.data.get("brand"):
-            record.data["brand"] = brand
+def _check(record: Record, brand: str | None) -> InteractionCreate | str:
+    if record.data is None:
+        return record.error or "unreadable"
+    if brand is not None and not record.data.get("brand"):
+        record.data["brand"] = brand
+    try:
+        return _interaction.validate_python(record.data)
+    except ValidationError as exc:
+        return _reason(exc)
+
+
+def _ahead(batches: Iterator[Checked], depth: int = 2) -> Iterator[Checked]:
+    """Read and validate the next batches in a thread while this one is written: the database's time
+    (a PostgreSQL server's, SQLite's C code) overlaps the parsing. At most `depth` batches wait."""
+    waiting: queue.Queue[Checked | BaseException | None] = queue.Queue(maxsize=depth)
+
+    def read() -> None:
         try:
-            valid.append((record, _interaction.validate_python(record.data)))
-        except ValidationError as exc:
-            rejects.add(record, _reason(exc))
+            for batch in batches:
+                waiting.put(batch)
+        except BaseException as exc:  # handed to the writer, which raises it
+            waiting.put(exc)
+        else:
+            waiting.put(None)
+
+    threading.Thread(target=read, name="import-reader", daemon=True).start()
+    while (batch := waiting.get()) is not None:
+        if isinstance(batch, BaseException):
+            raise batch
+        yield batch
+
+
+def _record_batch(factory: sessionmaker[Session], batch: Checked, rejects: Rejects, tally: Tally) -> None:
+    valid: list[tuple[Record, InteractionCreate]] = []
+    for record, checked in batch:
+        if isinstance(checked, str):
+            rejects.add(record, checked)
+        else:
+            valid.append((record, checked))
     if not valid:
         return
     with unit_of_work(factory) as session:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,20 @@ DEFAULT_KINDS = {
     "social": "post",
     "commerce": "order",
 }
+
+
+class ConversationClock(Protocol):
+    """What an interaction moves on its conversation: a `Conversation`, or its columns in a bulk intake."""
+
+    id: str
+    status: str
+    updated_at: dt.datetime
+    last_inbound_at: dt.datetime | None
+    last_outbound_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    needs_public_answer: bool
 
 
 @dataclass(frozen=True)
@@ -111,32 +125,40 @@ def _conversation_for(
         statement = statement.where(Conversation.thread_ref == interaction_create.thread_ref)
     else:
         statement = statement.where(Conversation.customer_id == customer_id, Conversation.thread_ref.is_(None))
-    conversation = session.scalars(statement.order_by(Conversation.updated_at.desc()).limit(1)).first()
-    if conversation is None:
-        conversation = new_conversation(
-            brand_id=brand_id, customer_id=customer_id, interaction_create=interaction_create
-        )
-        session.add(conversation)
-        session.flush()
+    found = session.scalars(statement.order_by(Conversation.updated_at.desc()).limit(1)).first()
+    if found is not None:
+        return found
+    conversation = Conversation(
+        **new_conversation(brand_id=brand_id, customer_id=customer_id, interaction_create=interaction_create)
+    )
+    session.add(conversation)
+    session.flush()
     return conversation
 
 
-def new_conversation(*, brand_id: str, customer_id: str, interaction_create: InteractionCreate) -> Conversation:
-    """The conversation an interaction opens when the customer has none open on its channel or thread."""
-    return Conversation(
-        id=new_id(),
-        brand_id=brand_id,
-        customer_id=customer_id,
-        channel=interaction_create.channel,
-        status="new",
-        subject=interaction_create.subject,
-        thread_ref=interaction_create.thread_ref,
-        language=interaction_create.customer.language,
-        needs_answer=needs_answer(interaction_create),
-        needs_public_answer=False,
-        created_at=interaction_create.occurred_at,
-        updated_at=interaction_create.occurred_at,
-    )
+def new_conversation(*, brand_id: str, customer_id: str, interaction_create: InteractionCreate) -> dict[str, Any]:
+    """The columns of the conversation an interaction opens when none is open on its thread or for its customer."""
+    return {
+        "id": new_id(),
+        "brand_id": brand_id,
+        "customer_id": customer_id,
+        "channel": interaction_create.channel,
+        "status": "new",
+        "priority": 3,
+        "subject": interaction_create.subject,
+        "thread_ref": interaction_create.thread_ref,
+        "language": interaction_create.customer.language,
+        "needs_answer": needs_answer(interaction_create),
+        "needs_public_answer": False,
+        "tags": [],
+        "created_at": interaction_create.occurred_at,
+        "updated_at": interaction_create.occurred_at,
+        "last_inbound_at": None,
+        "first_response_at": None,
+        "last_outbound_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+    }
 
 
 def needs_answer(interaction_create: InteractionCreate) -> bool:
@@ -289,7 +311,7 @@ def interaction_values(
 
 
 def touch_conversation(
-    session: Session, *, conversation: Conversation, interaction_create: InteractionCreate, agent_id: str | None
+    session: Session, *, conversation: ConversationClock, interaction_create: InteractionCreate, agent_id: str | None
 ) -> None:
     """What one interaction moves: the last inbound or outbound time, the first response, a reopening."""
     occurred = interaction_create.occurred_at
@@ -309,7 +331,7 @@ def touch_conversation(
 
 
 def record_status(
-    session: Session, *, conversation: Conversation, status: str, at: dt.datetime, user_id: str | None
+    session: Session, *, conversation: ConversationClock, status: str, at: dt.datetime, user_id: str | None
 ) -> None:
     """Change the status and keep the change: resolution and reopening times feed the metrics."""
     if conversation.status == status:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,8 @@ from cxhub.kit.time import utcnow
 
 Identifier = tuple[str, str]  # (kind, normalised value)
 T = TypeVar("T")
+_customers = Customer.metadata.tables[Customer.__tablename__]
+_identities = CustomerIdentity.metadata.tables[CustomerIdentity.__tablename__]
 
 
 def attach_customer(
@@ -86,8 +88,7 @@ def _attach(
     return customer
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     """One contact to attach: the identifiers it came with and what it says about the customer."""
 
     brand_id: str
@@ -114,9 +115,10 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
     the caller retries one by one.
     """
     now = utcnow()
-    wanted = list({(c.brand_id, kind, value) for c in contacts for kind, value in c.identifiers})
+    wanted = {(c.brand_id, kind, value) for c in contacts for kind, value in c.identifiers}
+    brand_ids, kinds = {w[0] for w in wanted}, {w[1] for w in wanted}
     known: dict[tuple[str, str, str], _Known] = {}
-    for part in _chunks(wanted, chunk):
+    for values_part in _chunks(sorted({w[2] for w in wanted}), chunk):
         rows = session.execute(
             select(
                 CustomerIdentity.id,
@@ -125,10 +127,16 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
                 CustomerIdentity.value,
                 CustomerIdentity.customer_id,
                 CustomerIdentity.first_seen_at,
-            ).where(tuple_(CustomerIdentity.brand_id, CustomerIdentity.kind, CustomerIdentity.value).in_(part))
+            ).where(
+                CustomerIdentity.brand_id.in_(brand_ids),
+                CustomerIdentity.kind.in_(kinds),
+                CustomerIdentity.value.in_(values_part),
+            )
         )
         for row in rows:
-            known[(row.brand_id, row.kind, row.value)] = _Known(row.id, row.customer_id, (row.first_seen_at, 0), True)
+            key = (row.brand_id, row.kind, row.value)
+            if key in wanted:
+                known[key] = _Known(row.id, row.customer_id, (row.first_seen_at, 0), True)
     profiles: dict[str, dict[str, Any]] = {}
     for ids_part in _chunks(list({k.customer_id for k in known.values()}), chunk):
         for customer in session.execute(
@@ -190,9 +198,9 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
                 )
         found.append(profile["id"])
     if new_customers:
-        session.execute(insert(Customer).execution_options(render_nulls=True), new_customers)
+        session.execute(insert(_customers), new_customers)
     if new_identities:
-        session.execute(insert(CustomerIdentity), new_identities)
+        session.execute(insert(_identities), new_identities)
     if filled:
         session.execute(update(Customer), [profiles[customer_id] for customer_id in sorted(filled)])
     for ids_part in _chunks(sorted(seen_again), chunk):
