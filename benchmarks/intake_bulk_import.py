@@ -93,9 +93,7 @@ def interactions(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             unit = [row("voice", "inbound", {"phone": phone, "country": "IE"}, voice={**voice, "wrap_seconds": 30})]
         elif draw < 0.85:
             who = {"platform": "trustpilot", "handle": f"@reviewer{c}", "email": email["email"]}
-            unit = [
-                row("review", "inbound", who, rating=rng.randint(1, 5), public=True, url=f"https://r.example/{c}")
-            ]
+            unit = [row("review", "inbound", who, rating=rng.randint(1, 5), public=True, url=f"https://r.example/{c}")]
         elif draw < 0.90:
             who = {"platform": "twitter", "handle": f"user{c}"}
             unit = [row("social", "inbound", who, public=True, text="@lumen where is my parcel?")]
@@ -219,7 +217,9 @@ def run(backend: str, base: str | None, directory: Path, path: Path, small: Path
     rows = summary["created"] + summary["duplicate"] + summary["rejected"]
     rate = rows / summary["seconds"]
     print(f"-- {backend}: {rows:,} interactions, {os.cpu_count()} cores")
-    print(f"   import      : {summary['seconds']:8.1f} s  {rate:9,.0f} interactions/s  peak RSS {memory / 2**20:6.0f} MiB")
+    print(
+        f"   import      : {summary['seconds']:8.1f} s  {rate:9,.0f} interactions/s  peak RSS {memory / 2**20:6.0f} MiB"
+    )
     if memory_small is not None:
         print(f"   import N/10 : peak RSS {memory_small / 2**20:6.0f} MiB (memory flat: {memory / memory_small:.2f}x)")
     print(f"   re-run      : {again['seconds']:8.1f} s  {again['duplicate']:,} duplicates, {again['created']} created")

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
@@ -127,11 +129,18 @@ async def create_interactions(
             interaction_create = _validated(items[0])
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
-        recorded = service.record_interaction(
-            session, interaction_create=interaction_create, idempotency_key=idempotency_key
+        # the database work runs in a thread: a request waiting for a row lock must not stop the event
+        # loop, or the request of this process that holds the lock could never finish
+        recorded = await run_in_threadpool(
+            service.record_interaction, session, interaction_create=interaction_create, idempotency_key=idempotency_key
         )
         result = _result(recorded)
         return JSONResponse(result.model_dump(), status_code=200 if recorded.duplicate else 201)
+    return JSONResponse({"items": await run_in_threadpool(_record_batch, session, items, idempotency_key)})
+
+
+def _record_batch(session: Session, items: list[Any], idempotency_key: str | None) -> list[Any]:
+    """Each item's result in order; a key of the batch becomes `key:position` per item."""
     results: list[Any] = [None] * len(items)
     valid: list[tuple[int, InteractionCreate, str | None]] = []
     for position, item in enumerate(items):
@@ -148,7 +157,7 @@ async def create_interactions(
             if isinstance(outcome, CxhubError)
             else InteractionResult(**dataclasses.asdict(outcome)).model_dump()
         )
-    return JSONResponse({"items": results}, status_code=200)
+    return results
 
 
 def _validated(item: Any) -> InteractionCreate:

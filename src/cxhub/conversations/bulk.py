@@ -11,12 +11,12 @@ as it would one by one. Services flush, never commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cxhub.conversations.models import Conversation, Interaction
@@ -38,6 +38,8 @@ from cxhub.customers.service import Contact, Identifier, attach_customers
 from cxhub.errors import CxhubError
 from cxhub.workforce.models import Brand
 
+DEADLOCK = "40P01"  # PostgreSQL: two intakes wanted the same new keys; the one chosen to yield retries
+ATTEMPTS = 5
 CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's bound-parameter limits
 T = TypeVar("T")
 
@@ -76,28 +78,43 @@ class _New:
 def record_interactions(session: Session, *, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
     """Record (interaction, idempotency key) pairs; one outcome per item, in order.
 
-    When a concurrent intake stores one of the same interactions or identifiers first, the batch's
-    writes are rolled back and the batch is recorded one by one, each item in its own savepoint.
+    When a concurrent intake stores one of the same interactions or identifiers first (or the two
+    deadlock over them), the batch's writes are rolled back, which lets the other go on, and the
+    batch is read and written again: it now sees what the other stored. After ATTEMPTS such
+    rounds the batch is recorded one by one, each item in its own savepoint (and retried as often).
     """
-    try:
-        with session.begin_nested():
-            return _record(session, items)
-    except IntegrityError:
-        return [_record_one(session, interaction_create, key) for interaction_create, key in items]
+    for _ in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return _record(session, items)
+        except (IntegrityError, OperationalError) as exc:
+            if not _lost_a_race(exc):
+                raise
+    return [_record_one(session, interaction_create, key) for interaction_create, key in items]
+
+
+def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == DEADLOCK
 
 
 def _record_one(session: Session, interaction_create: InteractionCreate, key: str | None) -> Outcome:
-    try:
-        with session.begin_nested():
-            recorded = record_interaction(session, interaction_create=interaction_create, idempotency_key=key)
-    except CxhubError as exc:
-        return exc
+    for attempt in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                recorded = record_interaction(session, interaction_create=interaction_create, idempotency_key=key)
+            break
+        except CxhubError as exc:
+            return exc
+        except OperationalError as exc:
+            if not _lost_a_race(exc) or attempt == ATTEMPTS - 1:
+                raise
     interaction = recorded.interaction
     return Stored(interaction.id, interaction.conversation_id, interaction.customer_id, recorded.duplicate)
 
 
 def _record(session: Session, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
     brands = _brands(session, {interaction_create.brand for interaction_create, _ in items})
+    _one_batch_at_a_time(session, brands.values())
     by_key, by_source = _stored(session, items, brands)
     agents = agents_by_email(
         session, {ic.handled_by.strip().lower() for ic, _ in items if ic.handled_by and ic.handled_by.strip()}
@@ -138,6 +155,18 @@ def _record(session: Session, items: Sequence[tuple[InteractionCreate, str | Non
         else o
         for o in outcomes
     ]
+
+
+def _one_batch_at_a_time(session: Session, brands: Iterable[Brand | CxhubError]) -> None:
+    """Batches of the same brand take turns (PostgreSQL; SQLite has one writer anyway).
+
+    Two batches at once would create the same new customers and identities, and each would roll
+    back and retry while the other holds them. A FOR NO KEY UPDATE lock on the brand rows lets one
+    batch write at a time, and does not block single interactions (their foreign keys take KEY SHARE).
+    """
+    ids = sorted({brand.id for brand in brands if isinstance(brand, Brand)})
+    if ids:
+        session.execute(select(Brand.id).where(Brand.id.in_(ids)).order_by(Brand.id).with_for_update(key_share=True))
 
 
 def _brands(session: Session, keys: set[str | None]) -> dict[str | None, Brand | CxhubError]:
@@ -280,11 +309,17 @@ def _store(session: Session, new: list[_New]) -> None:
     opened_rows = [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None]
     if opened_rows:
         session.execute(insert(_conversations), opened_rows)
-    moved = [{"conversation_id": t.id, **_clock(t)} for t in touched.values() if t.opened is None]
+    # rows in key order, so that two batches at once wait for each other rather than deadlock
+    moved = [{"conversation_id": t.id, **_clock(t)} for t in sorted(touched.values(), key=_id) if t.opened is None]
     if moved:
         session.execute(_update_clock, moved)
+    rows.sort(key=lambda r: (r["brand_id"], r["channel"], r["external_id"]))
     session.execute(insert(_interactions), rows)
     session.flush()  # the status events of reopened conversations
+
+
+def _id(thread: _Thread) -> str:
+    return thread.id
 
 
 def _clock(thread: _Thread) -> dict[str, Any]:

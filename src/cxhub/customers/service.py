@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -197,14 +197,19 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
                     }
                 )
         found.append(profile["id"])
+    # rows in key order, so that two batches at once wait for each other rather than deadlock
     if new_customers:
         session.execute(insert(_customers), new_customers)
     if new_identities:
+        new_identities.sort(key=lambda i: (i["brand_id"], i["kind"], i["value"]))
         session.execute(insert(_identities), new_identities)
     if filled:
         session.execute(update(Customer), [profiles[customer_id] for customer_id in sorted(filled)])
-    for ids_part in _chunks(sorted(seen_again), chunk):
-        session.execute(update(CustomerIdentity).where(CustomerIdentity.id.in_(ids_part)).values(last_seen_at=now))
+    if seen_again:
+        session.execute(
+            update(_identities).where(_identities.c.id == bindparam("identity_id")).values(last_seen_at=now),
+            [{"identity_id": identity_id} for identity_id in sorted(seen_again)],
+        )
     return found
 
 
