@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,28 +127,39 @@ def _fresh(base: str | None, directory: Path, label: str) -> str:
 
 
 def import_file(url: str, path: Path) -> tuple[dict[str, Any], int]:
-    """The summary of `cxhub import interactions` and its peak RSS in bytes."""
+    """The summary of `cxhub import interactions` and its peak RSS in bytes (VmHWM, sampled until it exits)."""
     env = {**os.environ, "CXHUB_DATABASE_URL": url, "CXHUB_IN_PROCESS_WORKER": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cxhub", "import", "interactions", str(path), "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    out, error = process.stdout.read(), process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"import failed: {error.decode()}")
-    return json.loads(out), usage.ru_maxrss * 1024
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as error:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cxhub", "import", "interactions", str(path), "--json"],
+            env=env,
+            stdout=out,
+            stderr=error,
+        )
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _high_water_mark(process.pid))
+            time.sleep(0.1)
+        out.seek(0)
+        error.seek(0)
+        if process.returncode != 0:
+            raise SystemExit(f"import failed: {error.read().decode()}")
+        return json.loads(out.read()), peak
+
+
+def _high_water_mark(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def plain_sqlite(url: str) -> tuple[float, dict[str, int]]:
     """Seconds to load the imported rows again with executemany in one transaction."""
-    import time
-
     connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")
@@ -171,8 +183,6 @@ def plain_sqlite(url: str) -> tuple[float, dict[str, int]]:
 
 def plain_postgres(url: str) -> tuple[float, dict[str, int]]:
     """Seconds to load the imported rows again with COPY."""
-    import time
-
     import psycopg
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

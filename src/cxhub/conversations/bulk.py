@@ -215,16 +215,15 @@ def _stored(
         for ic, _ in items
         if not isinstance(brand := brands[ic.brand], CxhubError)
     }
-    # one IN per column (not a tuple IN): cheaper to bind, and the unique index serves it on both databases
-    brand_ids, channels = {s[0] for s in sources}, {s[1] for s in sources}
-    for ids_part in _chunks(sorted({s[2] for s in sources})):
-        statement = select(*columns).where(
-            Interaction.brand_id.in_(brand_ids),
-            Interaction.channel.in_(channels),
-            Interaction.external_id.in_(ids_part),
-        )
-        for found in session.execute(statement):
-            keep(found)
+    for (brand_id, channel), external_ids in _grouped(sources).items():
+        for ids_part in _chunks(external_ids):
+            statement = select(*columns).where(
+                Interaction.brand_id == brand_id,
+                Interaction.channel == channel,
+                Interaction.external_id.in_(ids_part),
+            )
+            for found in session.execute(statement):
+                keep(found)
     return by_key, by_source
 
 
@@ -349,16 +348,16 @@ def _open_conversations(session: Session, new: list[_New], customer_ids: list[st
             found[key] = _Thread(**{name: getattr(row, name) for name in ("id", *CLOCK)})
 
     open_ = _conversations.c.status.in_(OPEN_STATUSES)
-    brand_ids, channels = {t[0] for t in threads}, {t[1] for t in threads}
-    for refs_part in _chunks(sorted({t[2] for t in threads})):
-        statement = select(*columns).where(
-            open_,
-            _conversations.c.brand_id.in_(brand_ids),
-            _conversations.c.channel.in_(channels),
-            _conversations.c.thread_ref.in_(refs_part),
-        )
-        for row in session.execute(statement):
-            keep(row)
+    for (brand_id, channel), refs in _grouped(threads).items():
+        for refs_part in _chunks(refs):
+            statement = select(*columns).where(
+                open_,
+                _conversations.c.brand_id == brand_id,
+                _conversations.c.channel == channel,
+                _conversations.c.thread_ref.in_(refs_part),
+            )
+            for row in session.execute(statement):
+                keep(row)
     for customers_part in _chunks(customers):
         statement = select(*columns).where(
             open_, _conversations.c.thread_ref.is_(None), _conversations.c.customer_id.in_(customers_part)
@@ -366,6 +365,15 @@ def _open_conversations(session: Session, new: list[_New], customer_ids: list[st
         for row in session.execute(statement):
             keep(row)
     return found
+
+
+def _grouped(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], list[str]]:
+    """(a, b, c) keys as {(a, b): [c, ...]}: one query per (brand, channel) pair, a few per batch, with
+    equality on the index's first columns so that every database plans index lookups."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for first, second, third in sorted(keys):
+        grouped.setdefault((first, second), []).append(third)
+    return grouped
 
 
 def _chunks(items: list[T]) -> Iterator[list[T]]:

@@ -110,33 +110,37 @@ class _Known:
 def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: int = 2000) -> list[str]:
     """The customer id of each contact, in order: what `attach_customer` gives called once per contact.
 
-    Two reads (identities, then their customers) and at most four writes for the whole batch, chunked.
+    Reads the identities (one query per brand and kind of identifier) and their customers, and
+    writes with at most four executemany statements for the whole batch.
     A concurrent intake that adds the same identifier first makes the insert fail (IntegrityError):
     the caller retries one by one.
     """
     now = utcnow()
     wanted = {(c.brand_id, kind, value) for c in contacts for kind, value in c.identifiers}
-    brand_ids, kinds = {w[0] for w in wanted}, {w[1] for w in wanted}
     known: dict[tuple[str, str, str], _Known] = {}
-    for values_part in _chunks(sorted({w[2] for w in wanted}), chunk):
-        rows = session.execute(
-            select(
-                CustomerIdentity.id,
-                CustomerIdentity.brand_id,
-                CustomerIdentity.kind,
-                CustomerIdentity.value,
-                CustomerIdentity.customer_id,
-                CustomerIdentity.first_seen_at,
-            ).where(
-                CustomerIdentity.brand_id.in_(brand_ids),
-                CustomerIdentity.kind.in_(kinds),
-                CustomerIdentity.value.in_(values_part),
+    by_kind: dict[tuple[str, str], list[str]] = {}
+    for brand_id, kind, value in sorted(wanted):
+        by_kind.setdefault((brand_id, kind), []).append(value)
+    for (brand_id, kind), values in by_kind.items():  # equality on the index's first columns: index lookups
+        for values_part in _chunks(values, chunk):
+            rows = session.execute(
+                select(
+                    CustomerIdentity.id,
+                    CustomerIdentity.brand_id,
+                    CustomerIdentity.kind,
+                    CustomerIdentity.value,
+                    CustomerIdentity.customer_id,
+                    CustomerIdentity.first_seen_at,
+                ).where(
+                    CustomerIdentity.brand_id == brand_id,
+                    CustomerIdentity.kind == kind,
+                    CustomerIdentity.value.in_(values_part),
+                )
             )
-        )
-        for row in rows:
-            key = (row.brand_id, row.kind, row.value)
-            if key in wanted:
-                known[key] = _Known(row.id, row.customer_id, (row.first_seen_at, 0), True)
+            for row in rows:
+                known[(row.brand_id, row.kind, row.value)] = _Known(
+                    row.id, row.customer_id, (row.first_seen_at, 0), True
+                )
     profiles: dict[str, dict[str, Any]] = {}
     for ids_part in _chunks(list({k.customer_id for k in known.values()}), chunk):
         for customer in session.execute(
