@@ -39,6 +39,7 @@ LOG = Path(os.environ.get("CXHUB_BENCH_HTTP_LOG", os.devnull))  # the servers' s
 BATCHES_PER_CLIENT = int(os.environ.get("CXHUB_BENCH_HTTP_BATCHES", "6"))
 OFFERED_RATE = int(os.environ.get("CXHUB_BENCH_HTTP_RATE", "200"))
 SECONDS = float(os.environ.get("CXHUB_BENCH_HTTP_SECONDS", "20"))
+GIVE_UP = 10.0
 
 
 def _port() -> int:
@@ -117,11 +118,12 @@ async def open_loop(bases: list[str], headers: dict[str, str]) -> tuple[list[flo
 
     async def send(number: int, scheduled: float) -> None:
         nonlocal errors
-        try:
-            response = await https[number % len(https)].post("/api/v1/interactions", json=items[number])
+        try:  # an answer later than GIVE_UP counts as an error, and keeps the run bounded
+            post = https[number % len(https)].post("/api/v1/interactions", json=items[number])
+            response = await asyncio.wait_for(post, GIVE_UP)
             if response.status_code != 201:
                 errors += 1
-        except httpx.HTTPError:
+        except (httpx.HTTPError, TimeoutError):
             errors += 1
         latencies.append(time.perf_counter() - scheduled)
 
@@ -133,9 +135,13 @@ async def open_loop(bases: list[str], headers: dict[str, str]) -> tuple[list[flo
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(number, scheduled)))
-    await asyncio.gather(*tasks)
+    _, late = await asyncio.wait(tasks, timeout=GIVE_UP + 5)  # bounded even when the servers drown
+    for task in late:
+        task.cancel()
+    errors += len(late)
     for http in https:
         await http.aclose()
+    latencies += [GIVE_UP] * len(late)
     return sorted(latencies), errors
 
 
