@@ -439,9 +439,9 @@ _register_worker()
 
 
 def _register_import() -> None:
-    from cxhub.conversations.cli import import_app
+    from cxhub.conversations.cli import register
 
-    app.add_typer(import_app, name="import")
+    register(app)
 
 
 _register_import()

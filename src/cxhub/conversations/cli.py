@@ -28,7 +28,6 @@ from cxhub.conversations.schemas import InteractionCreate
 from cxhub.db import make_engine, make_sessionmaker, unit_of_work
 from cxhub.errors import CxhubError
 
-import_app = typer.Typer(help="Import history and channel exports.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 _interaction = TypeAdapter(InteractionCreate)
@@ -77,7 +76,15 @@ class Rejects:
         self.count += 1
 
 
-@import_app.command("interactions")
+def register(app: typer.Typer) -> None:
+    """Add `import interactions` to the root command (the `import` group is shared with the channels)."""
+    group = next((g.typer_instance for g in app.registered_groups if g.name == "import"), None)
+    if group is None:
+        group = typer.Typer(help="Import interactions from files.", no_args_is_help=True)
+        app.add_typer(group, name="import")
+    group.command("interactions")(import_interactions)
+
+
 def import_interactions(
     file: Annotated[Path, typer.Argument(help="A .csv, .ndjson or .jsonl file, optionally .gz.")],
     brand: Annotated[str | None, typer.Option(help="Brand name or id for rows that name none.")] = None,
