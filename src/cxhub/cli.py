@@ -1,4 +1,4 @@
-"""The `cxhub` command: serve, worker, migrate, demo, users, tokens, orgs."""
+"""The `cxhub` command: serve, worker, migrate, demo, import, users, tokens, orgs."""
 
 from __future__ import annotations
 
@@ -472,10 +472,17 @@ def _register_worker() -> None:
 _register_worker()
 
 
+def _register_import() -> None:
+    from cxhub.conversations.cli import register
+
+    register(app)
+
+
 def _register_channels() -> None:
     from cxhub.channels.cli import register
 
     register(app)
 
 
+_register_import()
 _register_channels()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cxhub.auth import repository
@@ -124,7 +124,11 @@ def user_for_api_token(session: Session, *, token: str) -> User | None:
         return None
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(minutes=1):
-        api_token.last_used_at = now
+        # the row stays locked until this request commits: a request that finds it locked skips the
+        # note rather than queue behind a whole request (PostgreSQL; SQLite has one writer anyway)
+        mine = select(ApiToken.id).where(ApiToken.id == api_token.id).with_for_update(skip_locked=True)
+        if session.scalar(mine) is not None:
+            api_token.last_used_at = now
     user = session.get(User, api_token.user_id)
     return user if user is not None and user.is_active else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import service
+from cxhub.conversations import bulk, service
 from cxhub.conversations.models import Attachment, Conversation, ConversationNote, DeadLetter, Interaction
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import attachments_of, interactions_page, readable_conversations
@@ -141,24 +142,35 @@ async def create_interactions(
             interaction_create = _validated(items[0])
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
-        recorded = service.record_interaction(
-            session, interaction_create=interaction_create, idempotency_key=idempotency_key
+        # the database work runs in a thread: a request waiting for a row lock must not stop the event
+        # loop, or the request of this process that holds the lock could never finish
+        recorded = await run_in_threadpool(
+            service.record_interaction, session, interaction_create=interaction_create, idempotency_key=idempotency_key
         )
         result = _result(recorded)
         return JSONResponse(result.model_dump(), status_code=200 if recorded.duplicate else 201)
-    results: list[Any] = []
+    return JSONResponse({"items": await run_in_threadpool(_record_batch, session, items, idempotency_key)})
+
+
+def _record_batch(session: Session, items: list[Any], idempotency_key: str | None) -> list[Any]:
+    """Each item's result in order; a key of the batch becomes `key:position` per item."""
+    results: list[Any] = [None] * len(items)
+    valid: list[tuple[int, InteractionCreate, str | None]] = []
     for position, item in enumerate(items):
-        key = f"{idempotency_key}:{position}" if idempotency_key else None
         try:
-            with session.begin_nested():
-                results.append(
-                    _result(
-                        service.record_interaction(session, interaction_create=_validated(item), idempotency_key=key)
-                    ).model_dump()
-                )
-        except (CxhubError, ValidationError) as exc:
-            results.append({"error": _problem(exc)})
-    return JSONResponse({"items": results}, status_code=200)
+            interaction_create = _validated(item)
+        except ValidationError as exc:
+            results[position] = {"error": _problem(exc)}
+            continue
+        valid.append((position, interaction_create, f"{idempotency_key}:{position}" if idempotency_key else None))
+    outcomes = bulk.record_interactions(session, items=[(ic, key) for _, ic, key in valid])
+    for (position, _, _), outcome in zip(valid, outcomes, strict=True):
+        results[position] = (
+            {"error": _problem(outcome)}
+            if isinstance(outcome, CxhubError)
+            else InteractionResult(**dataclasses.asdict(outcome)).model_dump()
+        )
+    return results
 
 
 def _validated(item: Any) -> InteractionCreate:

@@ -10,7 +10,9 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +34,7 @@ from cxhub.conversations.schemas import AssignmentUpdate, ConversationUpdate, In
 from cxhub.customers import identifiers as ids
 from cxhub.customers.service import Identifier, attach_customer
 from cxhub.errors import Conflict, CxhubError, Forbidden
+from cxhub.kit.ids import new_id
 from cxhub.kit.storage import FileStorage
 from cxhub.kit.time import utcnow
 from cxhub.workforce.models import Agent, Brand, Organisation, Team
@@ -46,6 +49,21 @@ DEFAULT_KINDS = {
     "social": "post",
     "commerce": "order",
 }
+
+
+class ConversationClock(Protocol):
+    """What an interaction moves on its conversation: a `Conversation`, or its columns in a bulk intake."""
+
+    id: str
+    status: str
+    updated_at: dt.datetime
+    last_inbound_at: dt.datetime | None
+    last_outbound_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    needs_public_answer: bool
+    needs_answer: bool
 
 
 @dataclass(frozen=True)
@@ -119,22 +137,40 @@ def _conversation_for(
         statement = statement.where(Conversation.thread_ref == interaction_create.thread_ref)
     else:
         statement = statement.where(Conversation.customer_id == customer_id, Conversation.thread_ref.is_(None))
-    conversation = session.scalars(statement.order_by(Conversation.updated_at.desc()).limit(1)).first()
-    if conversation is None:
-        conversation = Conversation(
-            brand_id=brand_id,
-            customer_id=customer_id,
-            channel=interaction_create.channel,
-            subject=interaction_create.subject,
-            thread_ref=interaction_create.thread_ref,
-            language=interaction_create.customer.language,
-            needs_answer=needs_answer(interaction_create),
-            created_at=interaction_create.occurred_at,
-            updated_at=interaction_create.occurred_at,
-        )
-        session.add(conversation)
-        session.flush()
+    found = session.scalars(statement.order_by(Conversation.updated_at.desc()).limit(1)).first()
+    if found is not None:
+        return found
+    conversation = Conversation(
+        **new_conversation(brand_id=brand_id, customer_id=customer_id, interaction_create=interaction_create)
+    )
+    session.add(conversation)
+    session.flush()
     return conversation
+
+
+def new_conversation(*, brand_id: str, customer_id: str, interaction_create: InteractionCreate) -> dict[str, Any]:
+    """The columns of the conversation an interaction opens when none is open on its thread or for its customer."""
+    return {
+        "id": new_id(),
+        "brand_id": brand_id,
+        "customer_id": customer_id,
+        "channel": interaction_create.channel,
+        "status": "new",
+        "priority": 3,
+        "subject": interaction_create.subject,
+        "thread_ref": interaction_create.thread_ref,
+        "language": interaction_create.customer.language,
+        "needs_answer": needs_answer(interaction_create),
+        "needs_public_answer": False,
+        "tags": [],
+        "created_at": interaction_create.occurred_at,
+        "updated_at": interaction_create.occurred_at,
+        "last_inbound_at": None,
+        "first_response_at": None,
+        "last_outbound_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+    }
 
 
 def needs_answer(interaction_create: InteractionCreate) -> bool:
@@ -159,15 +195,35 @@ def handle_seconds(interaction_create: InteractionCreate) -> float | None:
     return None
 
 
-def _agent_id(session: Session, email: str | None) -> str | None:
+def agents_by_email(session: Session, emails: Collection[str]) -> dict[str, str]:
+    """Agent ids by their user's e-mail (lower case), for `handled_by` on imported history."""
+    found: dict[str, str] = {}
+    for email, agent_id in session.execute(
+        select(User.email, Agent.id).join(User, User.id == Agent.user_id).where(User.email.in_(list(emails)))
+    ):
+        found.setdefault(email, agent_id)
+    return found
+
+
+def agent_for(agents: Mapping[str, str], email: str | None) -> str | None:
     if not email:
         return None
-    agent_id = session.scalar(
-        select(Agent.id).join(User, User.id == Agent.user_id).where(User.email == email.strip().lower())
-    )
+    agent_id = agents.get(email.strip().lower())
     if agent_id is None:
         raise CxhubError("no agent has this e-mail", status=422, field="handled_by")
     return agent_id
+
+
+def _agent_id(session: Session, email: str | None) -> str | None:
+    if not email:
+        return None
+    return agent_for(agents_by_email(session, [email.strip().lower()]), email)
+
+
+def check_same_body(stored_digest: str, body_digest: str) -> None:
+    """A retry repeats the body; the same key with another body is a conflict."""
+    if stored_digest != body_digest:
+        raise Conflict("this key was already used for a different interaction", field="external_id")
 
 
 def record_interaction(
@@ -179,8 +235,7 @@ def record_interaction(
         session, brand_id=brand.id, interaction_create=interaction_create, idempotency_key=idempotency_key
     )
     if existing is not None:
-        if existing.body_digest != body_digest:
-            raise Conflict("this key was already used for a different interaction", field="external_id")
+        check_same_body(existing.body_digest, body_digest)
         return Recorded(existing, duplicate=True)
     try:
         with session.begin_nested():
@@ -191,8 +246,7 @@ def record_interaction(
         )
         if existing is None:
             raise
-        if existing.body_digest != body_digest:
-            raise Conflict("this key was already used for a different interaction", field="external_id") from None
+        check_same_body(existing.body_digest, body_digest)
         return Recorded(existing, duplicate=True)
 
 
@@ -213,33 +267,68 @@ def _store(
     conversation = _conversation_for(
         session, brand_id=brand.id, customer_id=customer.id, interaction_create=interaction_create
     )
-    occurred = interaction_create.occurred_at
     interaction = Interaction(
-        brand_id=brand.id,
-        conversation_id=conversation.id,
-        customer_id=customer.id,
-        channel=interaction_create.channel,
-        kind=interaction_kind(interaction_create),
-        direction=interaction_create.direction,
-        external_id=interaction_create.external_id,
-        idempotency_key=idempotency_key,
-        body_digest=body_digest,
-        occurred_at=occurred,
-        subject=interaction_create.subject,
-        text=interaction_create.text,
-        html=interaction_create.html,
-        seller=interaction_create.seller,
-        order_ref=interaction_create.order_ref,
-        rating=interaction_create.rating,
-        voice=interaction_create.voice.model_dump() if interaction_create.voice else None,
-        handled_by_agent_id=agent_id,
-        handle_seconds=handle_seconds(interaction_create),
-        platform=interaction_create.customer.platform,
-        url=interaction_create.url,
-        public=interaction_create.public,
-        extra=interaction_create.metadata,
+        **interaction_values(
+            interaction_create,
+            brand_id=brand.id,
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            agent_id=agent_id,
+            body_digest=body_digest,
+            idempotency_key=idempotency_key,
+        )
     )
     session.add(interaction)
+    touch_conversation(session, conversation=conversation, interaction_create=interaction_create, agent_id=agent_id)
+    session.flush()
+    return interaction
+
+
+def interaction_values(
+    interaction_create: InteractionCreate,
+    *,
+    brand_id: str,
+    conversation_id: str,
+    customer_id: str,
+    agent_id: str | None,
+    body_digest: str,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    """Every column of the stored interaction, by attribute name (an ORM object or a bulk insert row)."""
+    return {
+        "id": new_id(),
+        "brand_id": brand_id,
+        "conversation_id": conversation_id,
+        "customer_id": customer_id,
+        "channel": interaction_create.channel,
+        "kind": interaction_kind(interaction_create),
+        "direction": interaction_create.direction,
+        "external_id": interaction_create.external_id,
+        "idempotency_key": idempotency_key,
+        "body_digest": body_digest,
+        "occurred_at": interaction_create.occurred_at,
+        "subject": interaction_create.subject,
+        "text": interaction_create.text,
+        "html": interaction_create.html,
+        "seller": interaction_create.seller,
+        "order_ref": interaction_create.order_ref,
+        "rating": interaction_create.rating,
+        "voice": interaction_create.voice.model_dump() if interaction_create.voice else None,
+        "handled_by_agent_id": agent_id,
+        "handle_seconds": handle_seconds(interaction_create),
+        "platform": interaction_create.customer.platform,
+        "url": interaction_create.url,
+        "public": interaction_create.public,
+        "extra": interaction_create.metadata,
+        "created_at": utcnow(),
+    }
+
+
+def touch_conversation(
+    session: Session, *, conversation: ConversationClock, interaction_create: InteractionCreate, agent_id: str | None
+) -> None:
+    """What one interaction moves: the last inbound or outbound time, the first response, a reopening."""
+    occurred = interaction_create.occurred_at
     if interaction_create.direction == "inbound":
         conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, occurred]))
         if conversation.status in ("resolved", "pending_customer"):
@@ -257,12 +346,10 @@ def _store(
         if agent_id is not None and conversation.status == "new":
             record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
     conversation.updated_at = utcnow()
-    session.flush()
-    return interaction
 
 
 def record_status(
-    session: Session, *, conversation: Conversation, status: str, at: dt.datetime, user_id: str | None
+    session: Session, *, conversation: ConversationClock, status: str, at: dt.datetime, user_id: str | None
 ) -> None:
     """Change the status and keep the change: resolution and reopening times feed the metrics."""
     if conversation.status == status:

@@ -1,0 +1,383 @@
+"""Bulk intake: a batch of interactions recorded as `record_interaction` records them one by one.
+
+Same results, item by item and in input order (created, duplicate, or the error with its reason),
+from a bounded number of statements per batch rather than a dozen per interaction: the brands,
+the interactions already stored (by Idempotency-Key and by (brand, channel, external_id)), the
+agents named, the customers' identities and their open conversations are each read once, and new
+rows are written with one executemany per table. An item sees the items before it in the batch,
+as it would one by one. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from cxhub.conversations.models import Conversation, Interaction
+from cxhub.conversations.schemas import InteractionCreate
+from cxhub.conversations.service import (
+    OPEN_STATUSES,
+    agent_for,
+    agents_by_email,
+    check_same_body,
+    customer_identifiers,
+    digest,
+    interaction_values,
+    new_conversation,
+    record_interaction,
+    resolve_brand,
+    touch_conversation,
+)
+from cxhub.customers.service import Contact, Identifier, attach_customers
+from cxhub.errors import CxhubError
+from cxhub.workforce.models import Brand
+
+DEADLOCK = "40P01"  # PostgreSQL: two intakes wanted the same new keys; the one chosen to yield retries
+ATTEMPTS = 5
+CHUNK = 2000  # keys per IN (...): well under SQLite's and PostgreSQL's bound-parameter limits
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where an interaction of the batch is: new, or the one stored earlier under the same key."""
+
+    interaction_id: str
+    conversation_id: str
+    customer_id: str
+    duplicate: bool
+
+
+Outcome = Stored | CxhubError
+
+
+@dataclass
+class _Row:
+    body_digest: str
+    interaction_id: str = ""
+    conversation_id: str = ""
+    customer_id: str = ""
+
+
+@dataclass
+class _New:
+    interaction_create: InteractionCreate
+    idempotency_key: str | None
+    brand_id: str
+    identifiers: list[Identifier]
+    agent_id: str | None
+    row: _Row
+
+
+def record_interactions(session: Session, *, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
+    """Record (interaction, idempotency key) pairs; one outcome per item, in order.
+
+    When a concurrent intake stores one of the same interactions or identifiers first (or the two
+    deadlock over them), the batch's writes are rolled back, which lets the other go on, and the
+    batch is read and written again: it now sees what the other stored. After ATTEMPTS such
+    rounds the batch is recorded one by one, each item in its own savepoint (and retried as often).
+    """
+    for _ in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return _record(session, items)
+        except (IntegrityError, OperationalError) as exc:
+            if not _lost_a_race(exc):
+                raise
+    return [_record_one(session, interaction_create, key) for interaction_create, key in items]
+
+
+def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == DEADLOCK
+
+
+def _record_one(session: Session, interaction_create: InteractionCreate, key: str | None) -> Outcome:
+    for attempt in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                recorded = record_interaction(session, interaction_create=interaction_create, idempotency_key=key)
+            break
+        except CxhubError as exc:
+            return exc
+        except OperationalError as exc:
+            if not _lost_a_race(exc) or attempt == ATTEMPTS - 1:
+                raise
+    interaction = recorded.interaction
+    return Stored(interaction.id, interaction.conversation_id, interaction.customer_id, recorded.duplicate)
+
+
+def _record(session: Session, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
+    brands = _brands(session, {interaction_create.brand for interaction_create, _ in items})
+    _one_batch_at_a_time(session, brands.values())
+    by_key, by_source = _stored(session, items, brands)
+    agents = agents_by_email(
+        session, {ic.handled_by.strip().lower() for ic, _ in items if ic.handled_by and ic.handled_by.strip()}
+    )
+    outcomes: list[Outcome | tuple[_Row, bool]] = []  # (row, duplicate) until the rows are stored
+    new: list[_New] = []
+    for interaction_create, key in items:
+        brand = brands[interaction_create.brand]
+        if isinstance(brand, CxhubError):
+            outcomes.append(brand)
+            continue
+        body_digest = digest(interaction_create)
+        source = (brand.id, interaction_create.channel, interaction_create.external_id)
+        existing = by_key.get(key) if key else None
+        if existing is None:
+            existing = by_source.get(source)
+        try:
+            if existing is not None:
+                check_same_body(existing.body_digest, body_digest)
+                outcomes.append((existing, True))
+                continue
+            identifiers = customer_identifiers(interaction_create)
+            agent_id = agent_for(agents, interaction_create.handled_by)
+        except CxhubError as exc:
+            outcomes.append(exc)
+            continue
+        row = _Row(body_digest)
+        if key:
+            by_key[key] = row
+        by_source[source] = row
+        new.append(_New(interaction_create, key, brand.id, identifiers, agent_id, row))
+        outcomes.append((row, False))
+    if new:
+        _store(session, new)
+    return [
+        Stored(o[0].interaction_id, o[0].conversation_id, o[0].customer_id, duplicate=o[1])
+        if isinstance(o, tuple)
+        else o
+        for o in outcomes
+    ]
+
+
+def _one_batch_at_a_time(session: Session, brands: Iterable[Brand | CxhubError]) -> None:
+    """Batches of the same brand take turns (PostgreSQL; SQLite has one writer anyway).
+
+    Two batches at once would create the same new customers and identities, and each would roll
+    back and retry while the other holds them. A FOR NO KEY UPDATE lock on the brand rows lets one
+    batch write at a time, and does not block single interactions (their foreign keys take KEY SHARE).
+    """
+    ids = sorted({brand.id for brand in brands if isinstance(brand, Brand)})
+    if ids:
+        session.execute(select(Brand.id).where(Brand.id.in_(ids)).order_by(Brand.id).with_for_update(key_share=True))
+
+
+def _brands(session: Session, keys: set[str | None]) -> dict[str | None, Brand | CxhubError]:
+    found: dict[str | None, Brand | CxhubError] = {}
+    for key in keys:
+        try:
+            found[key] = resolve_brand(session, key)
+        except CxhubError as exc:
+            found[key] = exc
+    return found
+
+
+def _stored(
+    session: Session,
+    items: Sequence[tuple[InteractionCreate, str | None]],
+    brands: dict[str | None, Brand | CxhubError],
+) -> tuple[dict[str, _Row], dict[tuple[str, str, str], _Row]]:
+    """The interactions already stored under the batch's idempotency keys and (brand, channel, external_id)."""
+    columns = (
+        Interaction.id,
+        Interaction.conversation_id,
+        Interaction.customer_id,
+        Interaction.body_digest,
+        Interaction.idempotency_key,
+        Interaction.brand_id,
+        Interaction.channel,
+        Interaction.external_id,
+    )
+    rows: dict[str, _Row] = {}
+    by_key: dict[str, _Row] = {}
+    by_source: dict[tuple[str, str, str], _Row] = {}
+
+    def keep(found: Any) -> _Row:
+        row = rows.setdefault(found.id, _Row(found.body_digest, found.id, found.conversation_id, found.customer_id))
+        if found.idempotency_key:
+            by_key[found.idempotency_key] = row
+        by_source[(found.brand_id, found.channel, found.external_id)] = row
+        return row
+
+    keys = sorted({key for _, key in items if key})
+    for keys_part in _chunks(keys):
+        for found in session.execute(select(*columns).where(Interaction.idempotency_key.in_(keys_part))):
+            keep(found)
+    sources = {
+        (brand.id, ic.channel, ic.external_id)
+        for ic, _ in items
+        if not isinstance(brand := brands[ic.brand], CxhubError)
+    }
+    for (brand_id, channel), external_ids in _grouped(sources).items():
+        for ids_part in _chunks(external_ids):
+            statement = select(*columns).where(
+                Interaction.brand_id == brand_id,
+                Interaction.channel == channel,
+                Interaction.external_id.in_(ids_part),
+            )
+            for found in session.execute(statement):
+                keep(found)
+    return by_key, by_source
+
+
+@dataclass(slots=True)
+class _Thread:
+    """A conversation's clock, as `touch_conversation` moves it: loaded, or opened by this batch."""
+
+    id: str
+    status: str
+    updated_at: dt.datetime
+    last_inbound_at: dt.datetime | None
+    last_outbound_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    needs_public_answer: bool
+    needs_answer: bool
+    opened: dict[str, Any] | None = None  # the new row's columns; None for a stored conversation
+
+
+CLOCK = (
+    "status",
+    "updated_at",
+    "last_inbound_at",
+    "last_outbound_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "needs_public_answer",
+    "needs_answer",
+)
+_conversations = Conversation.metadata.tables[Conversation.__tablename__]
+_interactions = Interaction.metadata.tables[Interaction.__tablename__]
+_update_clock = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values({name: bindparam(name) for name in CLOCK})
+)
+
+
+def _store(session: Session, new: list[_New]) -> None:
+    customer_ids = attach_customers(
+        session,
+        contacts=[
+            Contact(
+                brand_id=n.brand_id,
+                identifiers=n.identifiers,
+                source=n.interaction_create.channel,
+                name=n.interaction_create.customer.name,
+                country=n.interaction_create.customer.country,
+                language=n.interaction_create.customer.language,
+            )
+            for n in new
+        ],
+        chunk=CHUNK,
+    )
+    threads = _open_conversations(session, new, customer_ids)
+    touched: dict[str, _Thread] = {}
+    rows: list[dict[str, Any]] = []
+    for n, customer_id in zip(new, customer_ids, strict=True):
+        interaction_create = n.interaction_create
+        thread_ref = interaction_create.thread_ref
+        where = (n.brand_id, interaction_create.channel, thread_ref, None if thread_ref else customer_id)
+        thread = threads.get(where)
+        if thread is None:
+            opened = new_conversation(
+                brand_id=n.brand_id, customer_id=customer_id, interaction_create=interaction_create
+            )
+            thread = threads[where] = _Thread(**{name: opened[name] for name in ("id", *CLOCK)}, opened=opened)
+        touched[thread.id] = thread
+        values = interaction_values(
+            interaction_create,
+            brand_id=n.brand_id,
+            conversation_id=thread.id,
+            customer_id=customer_id,
+            agent_id=n.agent_id,
+            body_digest=n.row.body_digest,
+            idempotency_key=n.idempotency_key,
+        )
+        values["metadata"] = values.pop("extra")  # the column's name (the attribute's is `extra`)
+        rows.append(values)
+        n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], thread.id, customer_id
+        touch_conversation(session, conversation=thread, interaction_create=interaction_create, agent_id=n.agent_id)
+    opened_rows = [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None]
+    if opened_rows:
+        session.execute(insert(_conversations), opened_rows)
+    # rows in key order, so that two batches at once wait for each other rather than deadlock
+    moved = [{"conversation_id": t.id, **_clock(t)} for t in sorted(touched.values(), key=_id) if t.opened is None]
+    if moved:
+        session.execute(_update_clock, moved)
+    rows.sort(key=lambda r: (r["brand_id"], r["channel"], r["external_id"]))
+    session.execute(insert(_interactions), rows)
+    session.flush()  # the status events of reopened conversations
+
+
+def _id(thread: _Thread) -> str:
+    return thread.id
+
+
+def _clock(thread: _Thread) -> dict[str, Any]:
+    return {name: getattr(thread, name) for name in CLOCK}
+
+
+ConversationKey = tuple[str, str, str | None, str | None]  # brand, channel, thread_ref or None, customer or None
+
+
+def _open_conversations(session: Session, new: list[_New], customer_ids: list[str]) -> dict[ConversationKey, _Thread]:
+    """The open conversation each item would join one by one: the latest of its thread, or of its customer."""
+    threads = {
+        (n.brand_id, n.interaction_create.channel, n.interaction_create.thread_ref)
+        for n in new
+        if n.interaction_create.thread_ref
+    }
+    customers = sorted(
+        {customer_id for n, customer_id in zip(new, customer_ids, strict=True) if not n.interaction_create.thread_ref}
+    )
+    found: dict[ConversationKey, _Thread] = {}
+    columns = [_conversations.c[name] for name in ("id", *CLOCK, "brand_id", "channel", "thread_ref", "customer_id")]
+
+    def keep(row: Any) -> None:
+        key = (row.brand_id, row.channel, row.thread_ref, None if row.thread_ref else row.customer_id)
+        latest = found.get(key)
+        if latest is None or row.updated_at > latest.updated_at:
+            found[key] = _Thread(**{name: getattr(row, name) for name in ("id", *CLOCK)})
+
+    open_ = _conversations.c.status.in_(OPEN_STATUSES)
+    for (brand_id, channel), refs in _grouped(threads).items():
+        for refs_part in _chunks(refs):
+            statement = select(*columns).where(
+                open_,
+                _conversations.c.brand_id == brand_id,
+                _conversations.c.channel == channel,
+                _conversations.c.thread_ref.in_(refs_part),
+            )
+            for row in session.execute(statement):
+                keep(row)
+    for customers_part in _chunks(customers):
+        statement = select(*columns).where(
+            open_, _conversations.c.thread_ref.is_(None), _conversations.c.customer_id.in_(customers_part)
+        )
+        for row in session.execute(statement):
+            keep(row)
+    return found
+
+
+def _grouped(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], list[str]]:
+    """(a, b, c) keys as {(a, b): [c, ...]}: one query per (brand, channel) pair, a few per batch, with
+    equality on the index's first columns so that every database plans index lookups."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for first, second, third in sorted(keys):
+        grouped.setdefault((first, second), []).append(third)
+    return grouped
+
+
+def _chunks(items: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

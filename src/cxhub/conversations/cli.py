@@ -1,0 +1,230 @@
+"""`cxhub import interactions FILE`: history and channel exports in bulk, one transaction per batch."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import queue
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxhub.config import get_settings
+from cxhub.conversations.bulk import record_interactions
+from cxhub.conversations.files import InteractionFile, Record, UnreadableFile, rejects_path
+from cxhub.conversations.schemas import InteractionCreate
+from cxhub.db import make_engine, make_sessionmaker, unit_of_work
+from cxhub.errors import CxhubError
+
+console = Console()
+err = Console(stderr=True)
+_interaction = TypeAdapter(InteractionCreate)
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejects: Path | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "rejects": str(self.rejects) if self.rejects else None,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class Rejects:
+    """The rejects file, opened at the first reject: each bad row with its line number and the reason."""
+
+    path: Path
+    kind: str
+    header: list[str]
+    stack: ExitStack
+    count: int = 0
+    _file: IO[str] | None = field(default=None, repr=False)
+    _csv: Any = field(default=None, repr=False)
+
+    def add(self, record: Record, reason: str) -> None:
+        if self._file is None:
+            self._file = self.stack.enter_context(self.path.open("w", encoding="utf-8", newline=""))
+            if self.kind == "csv":
+                self._csv = csv.writer(self._file)
+                self._csv.writerow(["line", "reason", *self.header])
+        if self._csv is not None:
+            self._csv.writerow([record.line, reason, *record.raw])
+        else:
+            self._file.write(json.dumps({"line": record.line, "reason": reason, "record": record.raw}) + "\n")
+        self.count += 1
+
+
+def register(app: typer.Typer) -> None:
+    """Add `import interactions` to the root command (the `import` group is shared with the channels)."""
+    group = next((g.typer_instance for g in app.registered_groups if g.name == "import"), None)
+    if group is None:
+        group = typer.Typer(help="Import interactions from files.", no_args_is_help=True)
+        app.add_typer(group, name="import")
+    group.command("interactions")(import_interactions)
+
+
+def import_interactions(
+    file: Annotated[Path, typer.Argument(help="A .csv, .ndjson or .jsonl file, optionally .gz.")],
+    brand: Annotated[str | None, typer.Option(help="Brand name or id for rows that name none.")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write refused rows (default FILE.rejects.csv or .ndjson).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="Rows per transaction.")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Import interactions; a re-run of the same file records nothing twice (all duplicates)."""
+    if brand is not None and not 0 < len(brand) <= 200:
+        err.print("[red]error (brand):[/red] give a brand name or id")
+        raise typer.Exit(1)
+    engine = make_engine(get_settings().effective_database_url)
+    try:
+        with ExitStack() as stack:
+            source = InteractionFile(file)
+            stack.callback(source.close)
+            tally = _import(source, make_sessionmaker(engine), brand, rejects or rejects_path(file), batch_size, stack)
+    except UnreadableFile as exc:
+        err.print(f"[red]error ({file}):[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(tally.as_dict()) + "\n")
+        return
+    rate = (tally.created + tally.duplicate + tally.rejected) / tally.seconds if tally.seconds else 0
+    console.print(
+        f"[green]{tally.created} created[/green], {tally.duplicate} duplicate, "
+        f"{'[red]' if tally.rejected else ''}{tally.rejected} rejected{'[/red]' if tally.rejected else ''} "
+        f"in {tally.seconds:.1f} s ({rate:,.0f} rows/s)"
+    )
+    if tally.rejects:
+        console.print(f"rejected rows, each with its line number and the reason: {tally.rejects}", soft_wrap=True)
+
+
+def _import(
+    source: InteractionFile,
+    factory: sessionmaker[Session],
+    brand: str | None,
+    rejects_file: Path,
+    batch_size: int,
+    stack: ExitStack,
+) -> Tally:
+    tally = Tally()
+    started = time.perf_counter()
+    records = source.records()
+    first = next(records, None)  # reads the CSV header, so a bad one stops before anything is written
+    rejects = Rejects(rejects_file, source.kind, source.header, stack)
+    columns = [
+        TextColumn("importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[rows]} rows"),
+    ]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("import", total=source.size or None, rows=0)
+        rows = 0
+        for batch in _ahead(_validated(first, records, batch_size, brand)):
+            _record_batch(factory, batch, rejects, tally)
+            rows += len(batch)
+            progress.update(task, completed=source.position, rows=f"{rows:,}")
+    tally.seconds = time.perf_counter() - started
+    tally.rejected = rejects.count
+    tally.rejects = rejects_file if rejects.count else None
+    return tally
+
+
+Checked = list[tuple[Record, InteractionCreate | str]]  # each record, validated or with the reason it is not
+
+
+def _validated(first: Record | None, records: Iterator[Record], size: int, brand: str | None) -> Iterator[Checked]:
+    if first is None:
+        return
+    batch: Checked = []
+    for record in itertools.chain([first], records):
+        batch.append((record, _check(record, brand)))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check(record: Record, brand: str | None) -> InteractionCreate | str:
+    if record.data is None:
+        return record.error or "unreadable"
+    if brand is not None and not record.data.get("brand"):
+        record.data["brand"] = brand
+    try:
+        return _interaction.validate_python(record.data)
+    except ValidationError as exc:
+        return _reason(exc)
+
+
+def _ahead(batches: Iterator[Checked], depth: int = 2) -> Iterator[Checked]:
+    """Read and validate the next batches in a thread while this one is written: the database's time
+    (a PostgreSQL server's, SQLite's C code) overlaps the parsing. At most `depth` batches wait."""
+    waiting: queue.Queue[Checked | BaseException | None] = queue.Queue(maxsize=depth)
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                waiting.put(batch)
+        except BaseException as exc:  # handed to the writer, which raises it
+            waiting.put(exc)
+        else:
+            waiting.put(None)
+
+    threading.Thread(target=read, name="import-reader", daemon=True).start()
+    while (batch := waiting.get()) is not None:
+        if isinstance(batch, BaseException):
+            raise batch
+        yield batch
+
+
+def _record_batch(factory: sessionmaker[Session], batch: Checked, rejects: Rejects, tally: Tally) -> None:
+    valid: list[tuple[Record, InteractionCreate]] = []
+    for record, checked in batch:
+        if isinstance(checked, str):
+            rejects.add(record, checked)
+        else:
+            valid.append((record, checked))
+    if not valid:
+        return
+    with unit_of_work(factory) as session:
+        outcomes = record_interactions(session, items=[(interaction_create, None) for _, interaction_create in valid])
+    for (record, _), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, CxhubError):
+            rejects.add(record, f"{outcome.field}: {outcome.message}" if outcome.field else outcome.message)
+        elif outcome.duplicate:
+            tally.duplicate += 1
+        else:
+            tally.created += 1
+
+
+def _reason(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'row'}: {error['msg']}" for error in exc.errors()
+    )
