@@ -205,6 +205,7 @@ def test_a_batch_is_recorded_as_one_by_one(
     assert [o[1] for o in batch if o[0] == "error"] == [409, 409, 409, 422, 422, 422, 422]
     events = connection.execute(select(ConversationEvent.before, ConversationEvent.after)).all()
     assert sorted(events) == [
+        ("new", "open"),  # an agent's reply opens a new conversation
         ("new", "pending_customer"),
         ("new", "resolved"),
         ("pending_customer", "open"),
