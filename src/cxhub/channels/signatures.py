@@ -15,7 +15,7 @@ TOLERANCE_SECONDS = 300
 
 
 class SignatureError(Exception):
-    pass
+    """The request is not signed, not fresh, or not signed with the source's secret."""
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

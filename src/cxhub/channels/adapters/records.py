@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -199,7 +200,7 @@ def json_cell(value: Any) -> Any:
     return value
 
 
-class RecordAdapter:
+class RecordAdapter(ABC):
     """parse_inbound for adapters that read flat records; subclasses say how one record reads."""
 
     name = ""
@@ -210,8 +211,9 @@ class RecordAdapter:
         """The flat records in one payload object (a platform's own shape is flattened here)."""
         return [item]
 
+    @abstractmethod
     def interaction(self, fields: RecordReader) -> InteractionCreate:
-        raise NotImplementedError
+        """One flat record, its fields read through the reader, as an interaction."""
 
     def read(self, record: Mapping[str, Any]) -> InteractionCreate:
         """One flat record as an interaction; RecordError with every field's reason otherwise."""
