@@ -100,3 +100,33 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+class CommandLine:
+    """`cxhub ...` as an operator runs it, on the SQLite file of its own data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.database = data_dir / "cxhub.sqlite3"
+        self.env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir)}
+        self.env.pop("CXHUB_DATABASE_URL", None)
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "cxhub", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if ok:
+            assert result.returncode == 0, result.stderr
+        return result
+
+
+def demo_command_line(data_dir: Path) -> CommandLine:
+    """A migrated database with the demo world loaded, driven through the command line."""
+    run = CommandLine(data_dir)
+    run("migrate")
+    run("demo")
+    return run

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests import live
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def cxhub(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    data_dir = tmp_path_factory.mktemp("cli")
-    env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir)}
-    env.pop("CXHUB_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "cxhub", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        if ok:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    run("migrate")
-    run("demo")
-    assert (Path(data_dir) / "cxhub.sqlite3").exists()
+def cxhub(tmp_path_factory: pytest.TempPathFactory) -> live.CommandLine:
+    run = live.demo_command_line(tmp_path_factory.mktemp("cli"))
+    assert run.database.exists()
     return run
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests import live
 
 pytestmark = pytest.mark.integration
 
@@ -36,23 +35,8 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def cxhub(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    data_dir = tmp_path_factory.mktemp("cli-import")
-    env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir)}
-    env.pop("CXHUB_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "cxhub", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        if ok:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    run("migrate")
-    run("demo")
-    run.database = data_dir / "cxhub.sqlite3"  # type: ignore[attr-defined]
-    return run
+def cxhub(tmp_path_factory: pytest.TempPathFactory) -> live.CommandLine:
+    return live.demo_command_line(tmp_path_factory.mktemp("cli-import"))
 
 
 def _rows(database: Path, sql: str) -> list[Any]:
