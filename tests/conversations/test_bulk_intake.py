@@ -228,6 +228,8 @@ def test_statements_per_batch_do_not_grow_with_the_batch(
                 external_id=f"<b-{n}@example.com>",
                 thread_ref=f"t-{n // 3}" if n % 2 else None,
                 customer={"email": f"c{n // 4}@example.com", "name": f"C {n}"},
+                # every fifth an agent's reply: on a new conversation it opens it (a status event)
+                **({"direction": "outbound", "handled_by": "agent@lumen.example"} if n % 5 == 0 else {}),
             )
             for n in range(start, start + size)
         ]

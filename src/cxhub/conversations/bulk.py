@@ -281,42 +281,43 @@ def _store(session: Session, new: list[_New]) -> None:
         chunk=CHUNK,
     )
     threads = _open_conversations(session, new, customer_ids)
-    touched: dict[str, _Thread] = {}
-    rows: list[dict[str, Any]] = []
-    for n, customer_id in zip(new, customer_ids, strict=True):
-        interaction_create = n.interaction_create
-        thread_ref = interaction_create.thread_ref
-        where = (n.brand_id, interaction_create.channel, thread_ref, None if thread_ref else customer_id)
-        thread = threads.get(where)
-        if thread is None:
-            opened = new_conversation(
-                brand_id=n.brand_id, customer_id=customer_id, interaction_create=interaction_create
+    with session.no_autoflush:  # status events (ORM objects) wait until their new conversations are written
+        touched: dict[str, _Thread] = {}
+        rows: list[dict[str, Any]] = []
+        for n, customer_id in zip(new, customer_ids, strict=True):
+            interaction_create = n.interaction_create
+            thread_ref = interaction_create.thread_ref
+            where = (n.brand_id, interaction_create.channel, thread_ref, None if thread_ref else customer_id)
+            thread = threads.get(where)
+            if thread is None:
+                opened = new_conversation(
+                    brand_id=n.brand_id, customer_id=customer_id, interaction_create=interaction_create
+                )
+                thread = threads[where] = _Thread(**{name: opened[name] for name in ("id", *CLOCK)}, opened=opened)
+            touched[thread.id] = thread
+            values = interaction_values(
+                interaction_create,
+                brand_id=n.brand_id,
+                conversation_id=thread.id,
+                customer_id=customer_id,
+                agent_id=n.agent_id,
+                body_digest=n.row.body_digest,
+                idempotency_key=n.idempotency_key,
             )
-            thread = threads[where] = _Thread(**{name: opened[name] for name in ("id", *CLOCK)}, opened=opened)
-        touched[thread.id] = thread
-        values = interaction_values(
-            interaction_create,
-            brand_id=n.brand_id,
-            conversation_id=thread.id,
-            customer_id=customer_id,
-            agent_id=n.agent_id,
-            body_digest=n.row.body_digest,
-            idempotency_key=n.idempotency_key,
-        )
-        values["metadata"] = values.pop("extra")  # the column's name (the attribute's is `extra`)
-        rows.append(values)
-        n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], thread.id, customer_id
-        touch_conversation(session, conversation=thread, interaction_create=interaction_create, agent_id=n.agent_id)
-    opened_rows = [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None]
-    if opened_rows:
-        session.execute(insert(_conversations), opened_rows)
-    # rows in key order, so that two batches at once wait for each other rather than deadlock
-    moved = [{"conversation_id": t.id, **_clock(t)} for t in sorted(touched.values(), key=_id) if t.opened is None]
-    if moved:
-        session.execute(_update_clock, moved)
-    rows.sort(key=lambda r: (r["brand_id"], r["channel"], r["external_id"]))
-    session.execute(insert(_interactions), rows)
-    session.flush()  # the status events of reopened conversations
+            values["metadata"] = values.pop("extra")  # the column's name (the attribute's is `extra`)
+            rows.append(values)
+            n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], thread.id, customer_id
+            touch_conversation(session, conversation=thread, interaction_create=interaction_create, agent_id=n.agent_id)
+        opened_rows = [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None]
+        if opened_rows:
+            session.execute(insert(_conversations), opened_rows)
+        # rows in key order, so that two batches at once wait for each other rather than deadlock
+        moved = [{"conversation_id": t.id, **_clock(t)} for t in sorted(touched.values(), key=_id) if t.opened is None]
+        if moved:
+            session.execute(_update_clock, moved)
+        rows.sort(key=lambda r: (r["brand_id"], r["channel"], r["external_id"]))
+        session.execute(insert(_interactions), rows)
+    session.flush()  # the status events
 
 
 def _id(thread: _Thread) -> str:
