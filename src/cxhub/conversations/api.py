@@ -20,6 +20,7 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.conversations import bulk, service
 from cxhub.conversations.models import Attachment, Conversation, ConversationNote, DeadLetter, Interaction
+from cxhub.conversations.prepared import prepare
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import attachments_of, interactions_page, readable_conversations
 from cxhub.conversations.schemas import (
@@ -163,7 +164,7 @@ def _record_batch(session: Session, items: list[Any], idempotency_key: str | Non
             results[position] = {"error": _problem(exc)}
             continue
         valid.append((position, interaction_create, f"{idempotency_key}:{position}" if idempotency_key else None))
-    outcomes = bulk.record_interactions(session, items=[(ic, key) for _, ic, key in valid])
+    outcomes = bulk.record_interactions(session, items=[(prepare(ic), key) for _, ic, key in valid])
     for (position, _, _), outcome in zip(valid, outcomes, strict=True):
         results[position] = (
             {"error": _problem(outcome)}

@@ -15,27 +15,27 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from cxhub.conversations.models import Conversation, Interaction
-from cxhub.conversations.schemas import InteractionCreate
+from cxhub.conversations.models import Conversation, ConversationEvent, Interaction
+from cxhub.conversations.prepared import NO_IDENTIFIER, Prepared
 from cxhub.conversations.service import (
     OPEN_STATUSES,
     agent_for,
     agents_by_email,
+    change_status,
     check_same_body,
-    customer_identifiers,
-    digest,
     interaction_values,
     new_conversation,
-    record_interaction,
+    record_prepared,
     resolve_brand,
     touch_conversation,
 )
-from cxhub.customers.service import Contact, Identifier, attach_customers
+from cxhub.customers.service import Contact, attach_customers
 from cxhub.errors import CxhubError
+from cxhub.kit.bulkload import insert_rows
 from cxhub.workforce.models import Brand
 
 DEADLOCK = "40P01"  # PostgreSQL: two intakes wanted the same new keys; the one chosen to yield retries
@@ -67,16 +67,15 @@ class _Row:
 
 @dataclass
 class _New:
-    interaction_create: InteractionCreate
+    prepared: Prepared
     idempotency_key: str | None
     brand_id: str
-    identifiers: list[Identifier]
     agent_id: str | None
     row: _Row
 
 
-def record_interactions(session: Session, *, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
-    """Record (interaction, idempotency key) pairs; one outcome per item, in order.
+def record_interactions(session: Session, *, items: Sequence[tuple[Prepared, str | None]]) -> list[Outcome]:
+    """Record (prepared interaction, idempotency key) pairs; one outcome per item, in order.
 
     When a concurrent intake stores one of the same interactions or identifiers first (or the two
     deadlock over them), the batch's writes are rolled back, which lets the other go on, and the
@@ -90,18 +89,18 @@ def record_interactions(session: Session, *, items: Sequence[tuple[InteractionCr
         except (IntegrityError, OperationalError) as exc:
             if not _lost_a_race(exc):
                 raise
-    return [_record_one(session, interaction_create, key) for interaction_create, key in items]
+    return [_record_one(session, prepared, key) for prepared, key in items]
 
 
 def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
     return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == DEADLOCK
 
 
-def _record_one(session: Session, interaction_create: InteractionCreate, key: str | None) -> Outcome:
+def _record_one(session: Session, prepared: Prepared, key: str | None) -> Outcome:
     for attempt in range(ATTEMPTS):
         try:
             with session.begin_nested():
-                recorded = record_interaction(session, interaction_create=interaction_create, idempotency_key=key)
+                recorded = record_prepared(session, prepared=prepared, idempotency_key=key)
             break
         except CxhubError as exc:
             return exc
@@ -112,40 +111,40 @@ def _record_one(session: Session, interaction_create: InteractionCreate, key: st
     return Stored(interaction.id, interaction.conversation_id, interaction.customer_id, recorded.duplicate)
 
 
-def _record(session: Session, items: Sequence[tuple[InteractionCreate, str | None]]) -> list[Outcome]:
-    brands = _brands(session, {interaction_create.brand for interaction_create, _ in items})
+def _record(session: Session, items: Sequence[tuple[Prepared, str | None]]) -> list[Outcome]:
+    brands = _brands(session, {prepared.brand for prepared, _ in items})
     _one_batch_at_a_time(session, brands.values())
     by_key, by_source = _stored(session, items, brands)
     agents = agents_by_email(
-        session, {ic.handled_by.strip().lower() for ic, _ in items if ic.handled_by and ic.handled_by.strip()}
+        session, {p.handled_by.strip().lower() for p, _ in items if p.handled_by and p.handled_by.strip()}
     )
     outcomes: list[Outcome | tuple[_Row, bool]] = []  # (row, duplicate) until the rows are stored
     new: list[_New] = []
-    for interaction_create, key in items:
-        brand = brands[interaction_create.brand]
+    for prepared, key in items:
+        brand = brands[prepared.brand]
         if isinstance(brand, CxhubError):
             outcomes.append(brand)
             continue
-        body_digest = digest(interaction_create)
-        source = (brand.id, interaction_create.channel, interaction_create.external_id)
+        source = (brand.id, prepared.channel, prepared.external_id)
         existing = by_key.get(key) if key else None
         if existing is None:
             existing = by_source.get(source)
         try:
             if existing is not None:
-                check_same_body(existing.body_digest, body_digest)
+                check_same_body(existing.body_digest, prepared.digest)
                 outcomes.append((existing, True))
                 continue
-            identifiers = customer_identifiers(interaction_create)
-            agent_id = agent_for(agents, interaction_create.handled_by)
+            if not prepared.identifiers:
+                raise CxhubError(NO_IDENTIFIER, status=422, field="customer")
+            agent_id = agent_for(agents, prepared.handled_by)
         except CxhubError as exc:
             outcomes.append(exc)
             continue
-        row = _Row(body_digest)
+        row = _Row(prepared.digest)
         if key:
             by_key[key] = row
         by_source[source] = row
-        new.append(_New(interaction_create, key, brand.id, identifiers, agent_id, row))
+        new.append(_New(prepared, key, brand.id, agent_id, row))
         outcomes.append((row, False))
     if new:
         _store(session, new)
@@ -181,7 +180,7 @@ def _brands(session: Session, keys: set[str | None]) -> dict[str | None, Brand |
 
 def _stored(
     session: Session,
-    items: Sequence[tuple[InteractionCreate, str | None]],
+    items: Sequence[tuple[Prepared, str | None]],
     brands: dict[str | None, Brand | CxhubError],
 ) -> tuple[dict[str, _Row], dict[tuple[str, str, str], _Row]]:
     """The interactions already stored under the batch's idempotency keys and (brand, channel, external_id)."""
@@ -211,9 +210,9 @@ def _stored(
         for found in session.execute(select(*columns).where(Interaction.idempotency_key.in_(keys_part))):
             keep(found)
     sources = {
-        (brand.id, ic.channel, ic.external_id)
-        for ic, _ in items
-        if not isinstance(brand := brands[ic.brand], CxhubError)
+        (brand.id, prepared.channel, prepared.external_id)
+        for prepared, _ in items
+        if not isinstance(brand := brands[prepared.brand], CxhubError)
     }
     for (brand_id, channel), external_ids in _grouped(sources).items():
         for ids_part in _chunks(external_ids):
@@ -257,6 +256,7 @@ CLOCK = (
 )
 _conversations = Conversation.metadata.tables[Conversation.__tablename__]
 _interactions = Interaction.metadata.tables[Interaction.__tablename__]
+_events = ConversationEvent.metadata.tables[ConversationEvent.__tablename__]
 _update_clock = (
     update(_conversations)
     .where(_conversations.c.id == bindparam("conversation_id"))
@@ -270,54 +270,53 @@ def _store(session: Session, new: list[_New]) -> None:
         contacts=[
             Contact(
                 brand_id=n.brand_id,
-                identifiers=n.identifiers,
-                source=n.interaction_create.channel,
-                name=n.interaction_create.customer.name,
-                country=n.interaction_create.customer.country,
-                language=n.interaction_create.customer.language,
+                identifiers=n.prepared.identifiers,
+                source=n.prepared.channel,
+                name=n.prepared.customer_name,
+                country=n.prepared.customer_country,
+                language=n.prepared.customer_language,
             )
             for n in new
         ],
         chunk=CHUNK,
     )
     threads = _open_conversations(session, new, customer_ids)
-    with session.no_autoflush:  # status events (ORM objects) wait until their new conversations are written
-        touched: dict[str, _Thread] = {}
-        rows: list[dict[str, Any]] = []
-        for n, customer_id in zip(new, customer_ids, strict=True):
-            interaction_create = n.interaction_create
-            thread_ref = interaction_create.thread_ref
-            where = (n.brand_id, interaction_create.channel, thread_ref, None if thread_ref else customer_id)
-            thread = threads.get(where)
-            if thread is None:
-                opened = new_conversation(
-                    brand_id=n.brand_id, customer_id=customer_id, interaction_create=interaction_create
-                )
-                thread = threads[where] = _Thread(**{name: opened[name] for name in ("id", *CLOCK)}, opened=opened)
-            touched[thread.id] = thread
-            values = interaction_values(
-                interaction_create,
-                brand_id=n.brand_id,
-                conversation_id=thread.id,
-                customer_id=customer_id,
-                agent_id=n.agent_id,
-                body_digest=n.row.body_digest,
-                idempotency_key=n.idempotency_key,
-            )
-            values["metadata"] = values.pop("extra")  # the column's name (the attribute's is `extra`)
-            rows.append(values)
-            n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], thread.id, customer_id
-            touch_conversation(session, conversation=thread, interaction_create=interaction_create, agent_id=n.agent_id)
-        opened_rows = [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None]
-        if opened_rows:
-            session.execute(insert(_conversations), opened_rows)
-        # rows in key order, so that two batches at once wait for each other rather than deadlock
-        moved = [{"conversation_id": t.id, **_clock(t)} for t in sorted(touched.values(), key=_id) if t.opened is None]
-        if moved:
-            session.execute(_update_clock, moved)
-        rows.sort(key=lambda r: (r["brand_id"], r["channel"], r["external_id"]))
-        session.execute(insert(_interactions), rows)
-    session.flush()  # the status events
+    touched: dict[str, _Thread] = {}
+    rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for n, customer_id in zip(new, customer_ids, strict=True):
+        prepared = n.prepared
+        thread_ref = prepared.thread_ref
+        where = (n.brand_id, prepared.channel, thread_ref, None if thread_ref else customer_id)
+        thread = threads.get(where)
+        if thread is None:
+            opened = new_conversation(brand_id=n.brand_id, customer_id=customer_id, prepared=prepared)
+            thread = threads[where] = _Thread(**{name: opened[name] for name in ("id", *CLOCK)}, opened=opened)
+        touched[thread.id] = thread
+        values = interaction_values(
+            prepared,
+            brand_id=n.brand_id,
+            conversation_id=thread.id,
+            customer_id=customer_id,
+            agent_id=n.agent_id,
+            idempotency_key=n.idempotency_key,
+        )
+        values["metadata"] = values.pop("extra")  # the column's name (the attribute's is `extra`)
+        rows.append(values)
+        n.row.interaction_id, n.row.conversation_id, n.row.customer_id = values["id"], thread.id, customer_id
+        status = touch_conversation(conversation=thread, prepared=prepared, agent_id=n.agent_id)
+        if status and (
+            event := change_status(conversation=thread, status=status, at=prepared.occurred_at, user_id=None)
+        ):
+            events.append(event)
+    insert_rows(session, _conversations, [{**t.opened, **_clock(t)} for t in touched.values() if t.opened is not None])
+    # rows in key order, so that two batches at once wait for each other rather than deadlock
+    moved = [{"conversation_id": t.id, **_clock(t)} for t in sorted(touched.values(), key=_id) if t.opened is None]
+    if moved:
+        session.execute(_update_clock, moved)
+    rows.sort(key=lambda r: (r["brand_id"], r["channel"], r["external_id"]))
+    insert_rows(session, _interactions, rows)
+    insert_rows(session, _events, events)
 
 
 def _id(thread: _Thread) -> str:
@@ -333,13 +332,9 @@ ConversationKey = tuple[str, str, str | None, str | None]  # brand, channel, thr
 
 def _open_conversations(session: Session, new: list[_New], customer_ids: list[str]) -> dict[ConversationKey, _Thread]:
     """The open conversation each item would join one by one: the latest of its thread, or of its customer."""
-    threads = {
-        (n.brand_id, n.interaction_create.channel, n.interaction_create.thread_ref)
-        for n in new
-        if n.interaction_create.thread_ref
-    }
+    threads = {(n.brand_id, n.prepared.channel, n.prepared.thread_ref) for n in new if n.prepared.thread_ref}
     customers = sorted(
-        {customer_id for n, customer_id in zip(new, customer_ids, strict=True) if not n.interaction_create.thread_ref}
+        {customer_id for n, customer_id in zip(new, customer_ids, strict=True) if not n.prepared.thread_ref}
     )
     found: dict[ConversationKey, _Thread] = {}
     columns = [_conversations.c[name] for name in ("id", *CLOCK, "brand_id", "channel", "thread_ref", "customer_id")]

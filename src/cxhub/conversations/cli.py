@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import queue
+import multiprocessing
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxhub.config import get_settings
 from cxhub.conversations.bulk import record_interactions
 from cxhub.conversations.files import InteractionFile, Record, UnreadableFile, rejects_path
+from cxhub.conversations.prepared import Prepared, prepare
 from cxhub.conversations.schemas import InteractionCreate
 from cxhub.db import make_engine, make_sessionmaker, unit_of_work
 from cxhub.errors import CxhubError
@@ -72,7 +73,7 @@ class Rejects:
         if self._csv is not None:
             self._csv.writerow([record.line, reason, *record.raw])
         else:
-            self._file.write(json.dumps({"line": record.line, "reason": reason, "record": record.raw}) + "\n")
+            self._file.write(json.dumps({"line": record.line, "reason": reason, "record": _as_read(record.raw)}) + "\n")
         self.count += 1
 
 
@@ -132,9 +133,9 @@ def _import(
 ) -> Tally:
     tally = Tally()
     started = time.perf_counter()
-    records = source.records()
-    first = next(records, None)  # reads the CSV header, so a bad one stops before anything is written
-    rejects = Rejects(rejects_file, source.kind, source.header, stack)
+    batches = _prepared_batches(source.path, brand, batch_size, stack)
+    header = next(batches)  # the CSV header is read first, so a bad one stops before anything is written
+    rejects = Rejects(rejects_file, source.kind, cast(list[str], header), stack)
     columns = [
         TextColumn("importing"),
         BarColumn(),
@@ -146,66 +147,82 @@ def _import(
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("import", total=source.size or None, rows=0)
         rows = 0
-        for batch in _ahead(_validated(first, records, batch_size, brand)):
+        for batch, position in cast(Iterator[tuple[Checked, int]], batches):
             _record_batch(factory, batch, rejects, tally)
             rows += len(batch)
-            progress.update(task, completed=source.position, rows=f"{rows:,}")
+            progress.update(task, completed=position, rows=f"{rows:,}")
     tally.seconds = time.perf_counter() - started
     tally.rejected = rejects.count
     tally.rejects = rejects_file if rejects.count else None
     return tally
 
 
-Checked = list[tuple[Record, InteractionCreate | str]]  # each record, validated or with the reason it is not
+Checked = list[tuple[Record, Prepared | str]]  # each record, prepared or with the reason it is not
+DEPTH = 4  # batches prepared ahead of the writer, at most
 
 
-def _validated(first: Record | None, records: Iterator[Record], size: int, brand: str | None) -> Iterator[Checked]:
-    if first is None:
-        return
-    batch: Checked = []
-    for record in itertools.chain([first], records):
-        batch.append((record, _check(record, brand)))
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _prepared_batches(path: Path, brand: str | None, size: int, stack: ExitStack) -> Iterator[object]:
+    """The file's header, then (batch, bytes read) pairs, read and prepared by a second process.
+
+    Parsing, validation and preparing (digests, identifiers, columns) take as long as storing;
+    in a process of their own they run on another core while the batches before are written.
+    The file's order is kept: one reader, one writer. Its errors are raised here.
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"  # fork: no second start-up
+    context = cast(Any, multiprocessing.get_context(method))
+    waiting: multiprocessing.Queue[Any] = context.Queue(maxsize=DEPTH)
+    reader = context.Process(target=_read, args=(path, brand, size, waiting), name="cxhub-import-reader", daemon=True)
+    reader.start()
+    stack.callback(_stop, reader)
+    while (item := waiting.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
-def _check(record: Record, brand: str | None) -> InteractionCreate | str:
+def _stop(reader: BaseProcess) -> None:
+    if reader.is_alive():
+        reader.terminate()
+    reader.join()
+
+
+def _read(path: Path, brand: str | None, size: int, waiting: multiprocessing.Queue[Any]) -> None:
+    try:
+        source = InteractionFile(path)
+        try:
+            records = source.records()
+            first = next(records, None)
+            waiting.put(source.header)
+            if first is not None:
+                batch: Checked = []
+                for record in itertools.chain([first], records):
+                    batch.append((Record(record.line, None, record.raw), _check(record, brand)))
+                    if len(batch) == size:
+                        waiting.put((batch, source.position))
+                        batch = []
+                if batch:
+                    waiting.put((batch, source.position))
+        finally:
+            source.close()
+    except Exception as exc:  # handed to the writer, which raises it
+        waiting.put(exc)
+    else:
+        waiting.put(None)
+
+
+def _check(record: Record, brand: str | None) -> Prepared | str:
     if record.data is None:
         return record.error or "unreadable"
     if brand is not None and not record.data.get("brand"):
         record.data["brand"] = brand
     try:
-        return _interaction.validate_python(record.data)
+        return prepare(_interaction.validate_python(record.data))
     except ValidationError as exc:
         return _reason(exc)
 
 
-def _ahead(batches: Iterator[Checked], depth: int = 2) -> Iterator[Checked]:
-    """Read and validate the next batches in a thread while this one is written: the database's time
-    (a PostgreSQL server's, SQLite's C code) overlaps the parsing. At most `depth` batches wait."""
-    waiting: queue.Queue[Checked | BaseException | None] = queue.Queue(maxsize=depth)
-
-    def read() -> None:
-        try:
-            for batch in batches:
-                waiting.put(batch)
-        except BaseException as exc:  # handed to the writer, which raises it
-            waiting.put(exc)
-        else:
-            waiting.put(None)
-
-    threading.Thread(target=read, name="import-reader", daemon=True).start()
-    while (batch := waiting.get()) is not None:
-        if isinstance(batch, BaseException):
-            raise batch
-        yield batch
-
-
 def _record_batch(factory: sessionmaker[Session], batch: Checked, rejects: Rejects, tally: Tally) -> None:
-    valid: list[tuple[Record, InteractionCreate]] = []
+    valid: list[tuple[Record, Prepared]] = []
     for record, checked in batch:
         if isinstance(checked, str):
             rejects.add(record, checked)
@@ -214,7 +231,7 @@ def _record_batch(factory: sessionmaker[Session], batch: Checked, rejects: Rejec
     if not valid:
         return
     with unit_of_work(factory) as session:
-        outcomes = record_interactions(session, items=[(interaction_create, None) for _, interaction_create in valid])
+        outcomes = record_interactions(session, items=[(prepared, None) for _, prepared in valid])
     for (record, _), outcome in zip(valid, outcomes, strict=True):
         if isinstance(outcome, CxhubError):
             rejects.add(record, f"{outcome.field}: {outcome.message}" if outcome.field else outcome.message)
@@ -222,6 +239,16 @@ def _record_batch(factory: sessionmaker[Session], batch: Checked, rejects: Rejec
             tally.duplicate += 1
         else:
             tally.created += 1
+
+
+def _as_read(raw: Any) -> Any:
+    """An NDJSON line as its object when it is one, else its text."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
 
 
 def _reason(exc: ValidationError) -> str:

@@ -89,6 +89,7 @@ class InteractionFile:
     """An open interaction file; `records()` streams it, `position` is the bytes read so far (for progress)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         self.kind, gzipped = file_format(path)
         try:
             self._raw = path.open("rb")
@@ -129,7 +130,7 @@ class InteractionFile:
             if not isinstance(data, dict):
                 yield Record(line, None, text.rstrip("\n"), "not a JSON object")
                 continue
-            yield Record(line, data, data)
+            yield Record(line, data, text.rstrip("\n"))
 
     def _csv(self) -> Iterator[Record]:
         text = io.TextIOWrapper(cast(BinaryIO, self._stream), encoding="utf-8-sig", newline="")

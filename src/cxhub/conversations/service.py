@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -30,9 +29,9 @@ from cxhub.conversations.models import (
     DeadLetter,
     Interaction,
 )
+from cxhub.conversations.prepared import NO_IDENTIFIER, Prepared, prepare
 from cxhub.conversations.schemas import AssignmentUpdate, ConversationUpdate, InteractionCreate, NoteCreate
-from cxhub.customers import identifiers as ids
-from cxhub.customers.service import Identifier, attach_customer
+from cxhub.customers.service import attach_customer
 from cxhub.errors import Conflict, CxhubError, Forbidden
 from cxhub.kit.ids import new_id
 from cxhub.kit.storage import FileStorage
@@ -41,14 +40,6 @@ from cxhub.workforce.models import Agent, Brand, Organisation, Team
 from cxhub.workforce.repository import readable_organisations
 
 OPEN_STATUSES = ("new", "open", "pending_customer", "resolved")
-NO_ANSWER_CHANNELS = ("commerce",)  # order and return events sit on the timeline; nobody answers them
-DEFAULT_KINDS = {
-    "voice": "call",
-    "voicemail": "voicemail",
-    "review": "review",
-    "social": "post",
-    "commerce": "order",
-}
 
 
 class ConversationClock(Protocol):
@@ -72,11 +63,6 @@ class Recorded:
     duplicate: bool
 
 
-def digest(interaction_create: InteractionCreate) -> str:
-    canonical = json.dumps(interaction_create.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def resolve_brand(session: Session, key: str | None) -> Brand:
     if key:
         brand = session.get(Brand, key) or session.scalar(select(Brand).where(Brand.name == key))
@@ -89,28 +75,8 @@ def resolve_brand(session: Session, key: str | None) -> Brand:
     return brands[0]
 
 
-def customer_identifiers(interaction_create: InteractionCreate) -> list[Identifier]:
-    customer = interaction_create.customer
-    found: list[Identifier] = []
-    if customer.email and (email := ids.normal_email(customer.email)):
-        found.append((ids.EMAIL, email))
-    if customer.phone and (phone := ids.normal_phone(customer.phone, customer.country)):
-        found.append((ids.PHONE, phone))
-    if customer.platform and customer.handle and (social := ids.normal_social(customer.platform, customer.handle)):
-        found.append((ids.SOCIAL, social))
-    if customer.seller and customer.customer_ref:
-        seller_ref = ids.normal_seller_ref(customer.seller, customer.customer_ref)
-        if seller_ref:
-            found.append((ids.SELLER_REF, seller_ref))
-    if customer.visitor_id and customer.visitor_id.strip():
-        found.append((ids.VISITOR, customer.visitor_id.strip()))
-    if not found:
-        raise CxhubError("no usable customer identifier (check the e-mail or phone)", status=422, field="customer")
-    return found
-
-
 def _existing(
-    session: Session, *, brand_id: str, interaction_create: InteractionCreate, idempotency_key: str | None
+    session: Session, *, brand_id: str, prepared: Prepared, idempotency_key: str | None
 ) -> Interaction | None:
     if idempotency_key:
         found = session.scalar(select(Interaction).where(Interaction.idempotency_key == idempotency_key))
@@ -119,80 +85,54 @@ def _existing(
     return session.scalar(
         select(Interaction).where(
             Interaction.brand_id == brand_id,
-            Interaction.channel == interaction_create.channel,
-            Interaction.external_id == interaction_create.external_id,
+            Interaction.channel == prepared.channel,
+            Interaction.external_id == prepared.external_id,
         )
     )
 
 
-def _conversation_for(
-    session: Session, *, brand_id: str, customer_id: str, interaction_create: InteractionCreate
-) -> Conversation:
+def _conversation_for(session: Session, *, brand_id: str, customer_id: str, prepared: Prepared) -> Conversation:
     statement = select(Conversation).where(
         Conversation.brand_id == brand_id,
-        Conversation.channel == interaction_create.channel,
+        Conversation.channel == prepared.channel,
         Conversation.status.in_(OPEN_STATUSES),
     )
-    if interaction_create.thread_ref:
-        statement = statement.where(Conversation.thread_ref == interaction_create.thread_ref)
+    if prepared.thread_ref:
+        statement = statement.where(Conversation.thread_ref == prepared.thread_ref)
     else:
         statement = statement.where(Conversation.customer_id == customer_id, Conversation.thread_ref.is_(None))
     found = session.scalars(statement.order_by(Conversation.updated_at.desc()).limit(1)).first()
     if found is not None:
         return found
-    conversation = Conversation(
-        **new_conversation(brand_id=brand_id, customer_id=customer_id, interaction_create=interaction_create)
-    )
+    conversation = Conversation(**new_conversation(brand_id=brand_id, customer_id=customer_id, prepared=prepared))
     session.add(conversation)
     session.flush()
     return conversation
 
 
-def new_conversation(*, brand_id: str, customer_id: str, interaction_create: InteractionCreate) -> dict[str, Any]:
+def new_conversation(*, brand_id: str, customer_id: str, prepared: Prepared) -> dict[str, Any]:
     """The columns of the conversation an interaction opens when none is open on its thread or for its customer."""
     return {
         "id": new_id(),
         "brand_id": brand_id,
         "customer_id": customer_id,
-        "channel": interaction_create.channel,
+        "channel": prepared.channel,
         "status": "new",
         "priority": 3,
-        "subject": interaction_create.subject,
-        "thread_ref": interaction_create.thread_ref,
-        "language": interaction_create.customer.language,
-        "needs_answer": needs_answer(interaction_create),
+        "subject": prepared.subject,
+        "thread_ref": prepared.thread_ref,
+        "language": prepared.customer_language,
+        "needs_answer": prepared.opens_needing_answer,
         "needs_public_answer": False,
         "tags": [],
-        "created_at": interaction_create.occurred_at,
-        "updated_at": interaction_create.occurred_at,
+        "created_at": prepared.occurred_at,
+        "updated_at": prepared.occurred_at,
         "last_inbound_at": None,
         "first_response_at": None,
         "last_outbound_at": None,
         "resolved_at": None,
         "closed_at": None,
     }
-
-
-def needs_answer(interaction_create: InteractionCreate) -> bool:
-    if interaction_create.needs_answer is not None:
-        return interaction_create.needs_answer
-    if interaction_create.metadata.get("needs_answer") is True:  # the first release's spelling
-        return True
-    return interaction_create.channel not in NO_ANSWER_CHANNELS
-
-
-def interaction_kind(interaction_create: InteractionCreate) -> str:
-    return interaction_create.kind or DEFAULT_KINDS.get(interaction_create.channel, "message")
-
-
-def handle_seconds(interaction_create: InteractionCreate) -> float | None:
-    """Agent working time as recorded, or for a call talk + hold + after-call work."""
-    if interaction_create.handle_seconds is not None:
-        return interaction_create.handle_seconds
-    voice = interaction_create.voice
-    if voice is not None and not voice.abandoned:
-        return voice.talk_seconds + voice.hold_seconds + voice.wrap_seconds
-    return None
 
 
 def agents_by_email(session: Session, emails: Collection[str]) -> dict[str, str]:
@@ -229,113 +169,95 @@ def check_same_body(stored_digest: str, body_digest: str) -> None:
 def record_interaction(
     session: Session, *, interaction_create: InteractionCreate, idempotency_key: str | None = None
 ) -> Recorded:
-    brand = resolve_brand(session, interaction_create.brand)
-    body_digest = digest(interaction_create)
-    existing = _existing(
-        session, brand_id=brand.id, interaction_create=interaction_create, idempotency_key=idempotency_key
-    )
+    return record_prepared(session, prepared=prepare(interaction_create), idempotency_key=idempotency_key)
+
+
+def record_prepared(session: Session, *, prepared: Prepared, idempotency_key: str | None = None) -> Recorded:
+    brand = resolve_brand(session, prepared.brand)
+    existing = _existing(session, brand_id=brand.id, prepared=prepared, idempotency_key=idempotency_key)
     if existing is not None:
-        check_same_body(existing.body_digest, body_digest)
+        check_same_body(existing.body_digest, prepared.digest)
         return Recorded(existing, duplicate=True)
+    if not prepared.identifiers:
+        raise CxhubError(NO_IDENTIFIER, status=422, field="customer")
     try:
         with session.begin_nested():
-            return Recorded(_store(session, brand, interaction_create, body_digest, idempotency_key), duplicate=False)
+            return Recorded(_store(session, brand, prepared, idempotency_key), duplicate=False)
     except IntegrityError:  # the same interaction arrived concurrently and won
-        existing = _existing(
-            session, brand_id=brand.id, interaction_create=interaction_create, idempotency_key=idempotency_key
-        )
+        existing = _existing(session, brand_id=brand.id, prepared=prepared, idempotency_key=idempotency_key)
         if existing is None:
             raise
-        check_same_body(existing.body_digest, body_digest)
+        check_same_body(existing.body_digest, prepared.digest)
         return Recorded(existing, duplicate=True)
 
 
-def _store(
-    session: Session, brand: Brand, interaction_create: InteractionCreate, body_digest: str, idempotency_key: str | None
-) -> Interaction:
-    customer_in = interaction_create.customer
+def _store(session: Session, brand: Brand, prepared: Prepared, idempotency_key: str | None) -> Interaction:
     customer = attach_customer(
         session,
         brand_id=brand.id,
-        identifiers=customer_identifiers(interaction_create),
-        source=interaction_create.channel,
-        name=customer_in.name,
-        country=customer_in.country,
-        language=customer_in.language,
+        identifiers=prepared.identifiers,
+        source=prepared.channel,
+        name=prepared.customer_name,
+        country=prepared.customer_country,
+        language=prepared.customer_language,
     )
-    agent_id = _agent_id(session, interaction_create.handled_by)
-    conversation = _conversation_for(
-        session, brand_id=brand.id, customer_id=customer.id, interaction_create=interaction_create
-    )
+    agent_id = _agent_id(session, prepared.handled_by)
+    conversation = _conversation_for(session, brand_id=brand.id, customer_id=customer.id, prepared=prepared)
     interaction = Interaction(
         **interaction_values(
-            interaction_create,
+            prepared,
             brand_id=brand.id,
             conversation_id=conversation.id,
             customer_id=customer.id,
             agent_id=agent_id,
-            body_digest=body_digest,
             idempotency_key=idempotency_key,
         )
     )
     session.add(interaction)
-    touch_conversation(session, conversation=conversation, interaction_create=interaction_create, agent_id=agent_id)
+    if status := touch_conversation(conversation=conversation, prepared=prepared, agent_id=agent_id):
+        record_status(session, conversation=conversation, status=status, at=prepared.occurred_at, user_id=None)
     session.flush()
     return interaction
 
 
 def interaction_values(
-    interaction_create: InteractionCreate,
+    prepared: Prepared,
     *,
     brand_id: str,
     conversation_id: str,
     customer_id: str,
     agent_id: str | None,
-    body_digest: str,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
     """Every column of the stored interaction, by attribute name (an ORM object or a bulk insert row)."""
     return {
+        **prepared.values,
         "id": new_id(),
         "brand_id": brand_id,
         "conversation_id": conversation_id,
         "customer_id": customer_id,
-        "channel": interaction_create.channel,
-        "kind": interaction_kind(interaction_create),
-        "direction": interaction_create.direction,
-        "external_id": interaction_create.external_id,
         "idempotency_key": idempotency_key,
-        "body_digest": body_digest,
-        "occurred_at": interaction_create.occurred_at,
-        "subject": interaction_create.subject,
-        "text": interaction_create.text,
-        "html": interaction_create.html,
-        "seller": interaction_create.seller,
-        "order_ref": interaction_create.order_ref,
-        "rating": interaction_create.rating,
-        "voice": interaction_create.voice.model_dump() if interaction_create.voice else None,
+        "body_digest": prepared.digest,
         "handled_by_agent_id": agent_id,
-        "handle_seconds": handle_seconds(interaction_create),
-        "platform": interaction_create.customer.platform,
-        "url": interaction_create.url,
-        "public": interaction_create.public,
-        "extra": interaction_create.metadata,
         "created_at": utcnow(),
     }
 
 
-def touch_conversation(
-    session: Session, *, conversation: ConversationClock, interaction_create: InteractionCreate, agent_id: str | None
-) -> None:
-    """What one interaction moves: the last inbound or outbound time, the first response, a reopening."""
-    occurred = interaction_create.occurred_at
-    if interaction_create.direction == "inbound":
+def touch_conversation(*, conversation: ConversationClock, prepared: Prepared, agent_id: str | None) -> str | None:
+    """What one interaction moves: the last inbound or outbound time, the first response, the flags.
+
+    Returns the status the interaction moves the conversation to (a reopening, an agent's first
+    reply), or None; the caller records the change with its event.
+    """
+    occurred = prepared.occurred_at
+    status = None
+    if prepared.direction == "inbound":
         conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, occurred]))
         if conversation.status in ("resolved", "pending_customer"):
-            record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
-        if interaction_create.public:
+            status = "open"
+        if prepared.public:
             conversation.needs_public_answer = True
-        if interaction_create.needs_answer:  # e.g. a return with the customer's comment on an order's thread
+        if prepared.needs_answer:  # e.g. a return with the customer's comment on an order's thread
             conversation.needs_answer = True
     else:
         conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, occurred]))
@@ -344,31 +266,41 @@ def touch_conversation(
         ):
             conversation.first_response_at = occurred
         if agent_id is not None and conversation.status == "new":
-            record_status(session, conversation=conversation, status="open", at=occurred, user_id=None)
+            status = "open"
     conversation.updated_at = utcnow()
+    return status
 
 
 def record_status(
     session: Session, *, conversation: ConversationClock, status: str, at: dt.datetime, user_id: str | None
 ) -> None:
     """Change the status and keep the change: resolution and reopening times feed the metrics."""
+    event = change_status(conversation=conversation, status=status, at=at, user_id=user_id)
+    if event is not None:
+        session.add(ConversationEvent(**event))
+
+
+def change_status(
+    *, conversation: ConversationClock, status: str, at: dt.datetime, user_id: str | None
+) -> dict[str, Any] | None:
+    """Move the status; the columns of the event that keeps the change, or None when it does not change."""
     if conversation.status == status:
-        return
-    session.add(
-        ConversationEvent(
-            conversation_id=conversation.id,
-            kind="status",
-            before=conversation.status,
-            after=status,
-            at=at,
-            user_id=user_id,
-        )
-    )
+        return None
+    event = {
+        "id": new_id(),
+        "conversation_id": conversation.id,
+        "kind": "status",
+        "before": conversation.status,
+        "after": status,
+        "at": at,
+        "user_id": user_id,
+    }
     conversation.status = status
     if status == "resolved":
         conversation.resolved_at = at
     elif status == "closed":
         conversation.closed_at = at
+    return event
 
 
 def assign_conversation(session: Session, *, conversation: Conversation, organisation_id: str) -> Conversation:

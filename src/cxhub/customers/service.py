@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from cxhub.auth.service import reveal_personal_field
 from cxhub.customers import identifiers as ids
 from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.customers.schemas import CustomerRead, IdentityRead
+from cxhub.kit.bulkload import insert_rows
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 
@@ -325,11 +326,9 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
                 )
         found.append(profile["id"])
     # rows in key order, so that two batches at once wait for each other rather than deadlock
-    if new_customers:
-        session.execute(insert(_customers), new_customers)
-    if new_identities:
-        new_identities.sort(key=lambda i: (i["brand_id"], i["kind"], i["value"]))
-        session.execute(insert(_identities), new_identities)
+    insert_rows(session, _customers, new_customers)
+    new_identities.sort(key=lambda i: (i["brand_id"], i["kind"], i["value"]))
+    insert_rows(session, _identities, new_identities)
     if filled:
         session.execute(update(Customer), [profiles[customer_id] for customer_id in sorted(filled)])
     if seen_again:
