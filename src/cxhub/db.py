@@ -26,6 +26,20 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def as_text(value: dt.datetime | None) -> str | None:
+            """SQLAlchemy's SQLite text form of the UTC time ('2026-11-20 09:01:00.000000'), made in one C call."""
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: every stored time must carry an offset")
+            return value.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]
+
+        return as_text
+
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
@@ -53,6 +67,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

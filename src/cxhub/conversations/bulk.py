@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -33,9 +33,10 @@ from cxhub.conversations.service import (
     resolve_brand,
     touch_conversation,
 )
+from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.customers.service import Contact, attach_customers
 from cxhub.errors import CxhubError
-from cxhub.kit.bulkload import insert_rows
+from cxhub.kit.bulkload import insert_rows, one_of
 from cxhub.workforce.models import Brand
 
 DEADLOCK = "40P01"  # PostgreSQL: two intakes wanted the same new keys; the one chosen to yield retries
@@ -90,6 +91,18 @@ def record_interactions(session: Session, *, items: Sequence[tuple[Prepared, str
             if not _lost_a_race(exc):
                 raise
     return [_record_one(session, prepared, key) for prepared, key in items]
+
+
+def refresh_statistics(session: Session) -> None:
+    """Bring PostgreSQL's table statistics up to date after a large intake.
+
+    The planner picks index lookups for the batch's reads only while it knows how large the tables
+    are; autovacuum refreshes that in the background where it runs, but a large import outgrows
+    the figures between two of its rounds (or there are no rounds: autovacuum can be off).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        tables = (_customers, _identities, _conversations, _interactions)
+        session.execute(text(f"ANALYZE {', '.join(table.name for table in tables)}"))
 
 
 def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
@@ -207,7 +220,7 @@ def _stored(
 
     keys = sorted({key for _, key in items if key})
     for keys_part in _chunks(keys):
-        for found in session.execute(select(*columns).where(Interaction.idempotency_key.in_(keys_part))):
+        for found in session.execute(select(*columns).where(one_of(session, Interaction.idempotency_key, keys_part))):
             keep(found)
     sources = {
         (brand.id, prepared.channel, prepared.external_id)
@@ -219,7 +232,7 @@ def _stored(
             statement = select(*columns).where(
                 Interaction.brand_id == brand_id,
                 Interaction.channel == channel,
-                Interaction.external_id.in_(ids_part),
+                one_of(session, Interaction.external_id, ids_part),
             )
             for found in session.execute(statement):
                 keep(found)
@@ -256,6 +269,8 @@ CLOCK = (
 )
 _conversations = Conversation.metadata.tables[Conversation.__tablename__]
 _interactions = Interaction.metadata.tables[Interaction.__tablename__]
+_customers = Customer.metadata.tables[Customer.__tablename__]
+_identities = CustomerIdentity.metadata.tables[CustomerIdentity.__tablename__]
 _events = ConversationEvent.metadata.tables[ConversationEvent.__tablename__]
 _update_clock = (
     update(_conversations)
@@ -352,13 +367,13 @@ def _open_conversations(session: Session, new: list[_New], customer_ids: list[st
                 open_,
                 _conversations.c.brand_id == brand_id,
                 _conversations.c.channel == channel,
-                _conversations.c.thread_ref.in_(refs_part),
+                one_of(session, _conversations.c.thread_ref, refs_part),
             )
             for row in session.execute(statement):
                 keep(row)
     for customers_part in _chunks(customers):
         statement = select(*columns).where(
-            open_, _conversations.c.thread_ref.is_(None), _conversations.c.customer_id.in_(customers_part)
+            open_, _conversations.c.thread_ref.is_(None), one_of(session, _conversations.c.customer_id, customers_part)
         )
         for row in session.execute(statement):
             keep(row)

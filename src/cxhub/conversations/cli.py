@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import json
 import multiprocessing
@@ -22,7 +23,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.config import get_settings
-from cxhub.conversations.bulk import record_interactions
+from cxhub.conversations.bulk import record_interactions, refresh_statistics
 from cxhub.conversations.files import InteractionFile, Record, UnreadableFile, rejects_path
 from cxhub.conversations.prepared import Prepared, prepare
 from cxhub.conversations.schemas import InteractionCreate
@@ -92,7 +93,7 @@ def import_interactions(
     rejects: Annotated[
         Path | None, typer.Option(help="Where to write refused rows (default FILE.rejects.csv or .ndjson).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="Rows per transaction.")] = 1000,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = 5000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Import interactions; a re-run of the same file records nothing twice (all duplicates)."""
@@ -100,6 +101,7 @@ def import_interactions(
         err.print("[red]error (brand):[/red] give a brand name or id")
         raise typer.Exit(1)
     engine = make_engine(get_settings().effective_database_url)
+    gc.freeze()  # what is loaded so far lives to the end: the collections of a long import skip it
     try:
         with ExitStack() as stack:
             source = InteractionFile(file)
@@ -147,9 +149,14 @@ def _import(
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("import", total=source.size or None, rows=0)
         rows = 0
+        analysed_at = STATISTICS_FROM
         for batch, position in cast(Iterator[tuple[Checked, int]], batches):
             _record_batch(factory, batch, rejects, tally)
             rows += len(batch)
+            if rows >= analysed_at:  # as the tables double, so that their reads stay index lookups
+                with unit_of_work(factory) as session:
+                    refresh_statistics(session)
+                analysed_at = 2 * rows
             progress.update(task, completed=position, rows=f"{rows:,}")
     tally.seconds = time.perf_counter() - started
     tally.rejected = rejects.count
@@ -158,7 +165,8 @@ def _import(
 
 
 Checked = list[tuple[Record, Prepared | str]]  # each record, prepared or with the reason it is not
-DEPTH = 4  # batches prepared ahead of the writer, at most
+DEPTH = 2  # batches prepared ahead of the writer, at most
+STATISTICS_FROM = 10_000  # rows imported before the first refresh of the tables' statistics
 
 
 def _prepared_batches(path: Path, brand: str | None, size: int, stack: ExitStack) -> Iterator[object]:

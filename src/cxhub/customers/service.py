@@ -16,7 +16,7 @@ from cxhub.auth.service import reveal_personal_field
 from cxhub.customers import identifiers as ids
 from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.customers.schemas import CustomerRead, IdentityRead
-from cxhub.kit.bulkload import insert_rows
+from cxhub.kit.bulkload import insert_rows, one_of
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 
@@ -258,7 +258,7 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
                 ).where(
                     CustomerIdentity.brand_id == brand_id,
                     CustomerIdentity.kind == kind,
-                    CustomerIdentity.value.in_(values_part),
+                    one_of(session, CustomerIdentity.value, values_part),
                 )
             )
             for row in rows:
@@ -268,7 +268,9 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
     profiles: dict[str, dict[str, Any]] = {}
     for ids_part in _chunks(list({k.customer_id for k in known.values()}), chunk):
         for customer in session.execute(
-            select(Customer.id, Customer.name, Customer.country, Customer.language).where(Customer.id.in_(ids_part))
+            select(Customer.id, Customer.name, Customer.country, Customer.language).where(
+                one_of(session, Customer.id, ids_part)
+            )
         ):
             profiles[customer.id] = {
                 "id": customer.id,

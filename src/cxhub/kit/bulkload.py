@@ -14,9 +14,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, insert
+from sqlalchemy import JSON, Column, ColumnElement, Table, any_, bindparam, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 Converter = Callable[[Any], Any]
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -45,6 +46,19 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         return
     statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
     connection.exec_driver_sql(statement, _tuples(columns, rows, dialect))
+
+
+def one_of(
+    session: Session, column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter however many values.
+
+    A list of thousands of parameters is parsed anew at each call and, once the driver prepares
+    it, planned generically: PostgreSQL then scanned whole tables where the index finds each value.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _tuples(columns: list[Column[Any]], rows: Sequence[Mapping[str, Any]], dialect: Dialect) -> list[tuple[Any, ...]]:
