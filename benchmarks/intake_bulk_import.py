@@ -127,7 +127,8 @@ def _fresh(base: str | None, directory: Path, label: str) -> str:
 
 
 def import_file(url: str, path: Path) -> tuple[dict[str, Any], int]:
-    """The summary of `cxhub import interactions` and its peak RSS in bytes (VmHWM, sampled until it exits)."""
+    """The summary of `cxhub import interactions` and its peak RSS in bytes: the importer's and its
+    reading process's high-water marks (VmHWM) added, sampled until it exits."""
     env = {**os.environ, "CXHUB_DATABASE_URL": url, "CXHUB_IN_PROCESS_WORKER": "false"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as error:
         process = subprocess.Popen(
@@ -136,15 +137,24 @@ def import_file(url: str, path: Path) -> tuple[dict[str, Any], int]:
             stdout=out,
             stderr=error,
         )
-        peak = 0
+        peaks: dict[int, int] = {}
         while process.poll() is None:
-            peak = max(peak, _high_water_mark(process.pid))
+            for pid in (process.pid, *_children(process.pid)):
+                peaks[pid] = max(peaks.get(pid, 0), _high_water_mark(pid))
             time.sleep(0.1)
+        peak = sum(peaks.values())
         out.seek(0)
         error.seek(0)
         if process.returncode != 0:
             raise SystemExit(f"import failed: {error.read().decode()}")
         return json.loads(out.read()), peak
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def _high_water_mark(pid: int) -> int:

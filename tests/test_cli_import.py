@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from cxhub.kit.databases import create_database, drop_database
 from tests import live
+from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.integration
 
@@ -145,3 +148,39 @@ def test_an_unreadable_file_is_an_error_that_changes_nothing(  # type: ignore[no
     assert result.returncode == 1
     assert reason in result.stderr.replace("\n", " ")
     assert _rows(cxhub.database, "SELECT count(*) FROM interactions") == before
+
+
+@pytest.mark.skipif(not PG_URL, reason="set CXHUB_TEST_DATABASE_URL to run on PostgreSQL")
+def test_a_large_import_on_postgresql_keeps_the_planner_informed(tmp_path: Path) -> None:
+    """Past 10,000 rows the import refreshes the tables' statistics itself (autovacuum may be off)."""
+    assert PG_URL is not None
+    url = create_database(PG_URL, "cli_import")
+    try:
+        run = live.CommandLine(tmp_path)
+        run.env["CXHUB_DATABASE_URL"] = url
+        run("migrate")
+        run("demo")
+        path = tmp_path / "history.ndjson"
+        with path.open("w") as f:
+            for n in range(12_000):
+                customer = {"email": f"c{n % 3000}@example.com"}
+                at = f"2026-11-{1 + n // 1000:02d}T09:{n % 60:02d}:00+00:00"
+                item = {"channel": "email", "external_id": f"h-{n}", "occurred_at": at, "direction": "inbound"}
+                f.write(json.dumps({**item, "customer": customer, "text": f"message {n}"}) + "\n")
+        summary = json.loads(run("import", "interactions", str(path), "--json").stdout)
+        assert (summary["created"], summary["duplicate"], summary["rejected"]) == (12_000, 0, 0)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                analysed = connection.execute(
+                    text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+                ).scalars()
+                assert {"customers", "customer_identities", "conversations", "interactions"} <= set(analysed)
+                assert (
+                    connection.execute(text("SELECT count(*) FROM interactions WHERE external_id LIKE 'h-%'")).scalar()
+                    == 12_000
+                )
+        finally:
+            engine.dispose()
+    finally:
+        drop_database(url)
