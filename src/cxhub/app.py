@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxhub import __version__
+from cxhub.auth.actor_cache import ActorCache
 from cxhub.config import Settings, get_settings
 from cxhub.db import make_engine, make_sessionmaker
 from cxhub.errors import CxhubError
@@ -79,6 +81,34 @@ class _TooLarge(Exception):
     """Raised while reading a body that has passed the limit."""
 
 
+class ResponseHeaders:
+    """Security headers on every answer, and the CSRF cookie of a page that made a new nonce."""
+
+    def __init__(self, app: ASGIApp, secure_cookies: bool) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                nonce = scope.get("state", {}).get("csrf_nonce")  # set by a page (request.state) without a cookie
+                if nonce:
+                    cookie = Response()
+                    cookie.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=self.secure_cookies)
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -87,7 +117,10 @@ def create_app(
     start_worker: bool | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.effective_database_url)
+    # a connection for every request's turn, and some for the job worker and live streams besides
+    engine = engine or make_engine(
+        settings.effective_database_url, pool_size=settings.database_sessions + 4, max_overflow=4
+    )
     factory = session_factory or make_sessionmaker(engine)
     run_worker = settings.in_process_worker if start_worker is None else start_worker
 
@@ -117,24 +150,13 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
+    app.state.actors = ActorCache(settings.auth_cache_seconds)
 
     app.add_exception_handler(CxhubError, handle_cxhub_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
 
-    @app.middleware("http")
-    async def csrf_cookie_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        nonce = getattr(request.state, "csrf_nonce", None)
-        if nonce and not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=settings.secure_cookies)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    app.add_middleware(ResponseHeaders, secure_cookies=settings.secure_cookies)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.attachment_max_bytes)
     from cxhub.channels.chat.cors import ChatCors
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator
@@ -119,7 +120,9 @@ def serve(
 
     settings = get_settings()
     console.print(f"cxhub serving on [bold]http://{host or settings.host}:{port or settings.port}[/bold]")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="warning")
+    app = create_app(settings)
+    gc.freeze()  # what start-up made lives as long as the process: keep it out of every collection
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="warning")
 
 
 @app.command()

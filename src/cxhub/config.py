@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; overrides the SQLite file under the data directory."
     )
+    database_sessions: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Requests per server process that work with the database at once; the rest wait their turn.",
+    )
     host: str = Field("127.0.0.1", description="Address `cxhub serve` listens on.")
     port: int = Field(8000, description="Port `cxhub serve` listens on.")
     base_url: str | None = Field(
@@ -34,6 +40,11 @@ class Settings(BaseSettings):
     )
     session_max_age_seconds: int = Field(8 * 3600, description="How long a browser login lasts without activity.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
+    auth_cache_seconds: float = Field(
+        5.0,
+        description="How long an API token's user and rights are reused without a lookup; changes made by another"
+        " process are seen within this time (0: look up every request).",
+    )
     login_max_failures: int = Field(
         5, description="Failed logins allowed per account and per address within the window."
     )

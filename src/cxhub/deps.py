@@ -2,29 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from cxhub.auth import actor_cache
 from cxhub.auth import service as auth_service
 from cxhub.auth.actor import Actor
+from cxhub.auth.actor_cache import ActorCache
 from cxhub.auth.models import User
+from cxhub.auth.passwords import digest
 from cxhub.auth.permissions import Permission
-from cxhub.db import unit_of_work
 from cxhub.errors import CxhubError, Forbidden, Redirect
 from cxhub.kit.pagination import CURSOR_PATTERN, MAX_LIMIT
 from cxhub.web import CSRF_FIELD, CSRF_HEADER, csrf_valid
 from cxhub.workforce.service import actor_for_user
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler succeeds, rolled back otherwise."""
-    with unit_of_work(request.app.state.sessionmaker) as session:
-        yield session
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the handler succeeds, rolled back otherwise.
+
+    The session is made on the event loop (it holds no connection until first used); its end, which
+    waits for the database, runs in a worker thread.
+    """
+    async with _turns(request):
+        session: Session = request.app.state.sessionmaker()
+        try:
+            yield session
+        except BaseException:
+            await _end(session, commit=False)
+            raise
+        await _end(session, commit=True)
+
+
+def _turns(request: Request) -> asyncio.Semaphore:
+    """At most `database_sessions` requests of this process work with the database at once.
+
+    The rest wait here, on the event loop, holding nothing. Without the bound, requests waiting in
+    worker threads for a pooled connection could take every thread while the requests that hold the
+    connections wait for a thread to commit: all would stand until the pool's timeout.
+    """
+    loop = asyncio.get_running_loop()
+    turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = getattr(request.app.state, "turns", None)
+    if turns is None or turns[0] is not loop:  # a semaphore belongs to one loop (a test client has its own)
+        turns = (loop, asyncio.Semaphore(request.app.state.settings.database_sessions))
+        request.app.state.turns = turns
+    return turns[1]
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    if not session.in_transaction():
+        session.close()  # never touched the database: nothing to wait for
+        return
+
+    def end() -> None:
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+
+    await run_in_threadpool(end)
 
 
 # committed before the answer is sent: a 2xx is never given for work that is not stored yet
@@ -50,19 +96,28 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def api_user(
+async def api_actor(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+) -> Actor:
+    """The token's actor, from the process's short-lived cache or looked up (in a worker thread)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated
-    user = auth_service.user_for_api_token(session, token=credentials.credentials)
+    cache: ActorCache = request.app.state.actors
+    key = digest(credentials.credentials)
+    actor = cache.get(key)
+    if actor is None:
+        seen_at = actor_cache.generation()
+        actor = await run_in_threadpool(_actor_for_token, session, credentials.credentials)
+        cache.put(key, actor, seen_at)
+    return actor
+
+
+def _actor_for_token(session: Session, token: str) -> Actor:
+    user = auth_service.user_for_api_token(session, token=token)
     if user is None:
         raise NotAuthenticated
-    return user
-
-
-def api_actor(session: SessionDep, user: Annotated[User, Depends(api_user)]) -> Actor:
     return actor_for_user(session, user=user)
 
 
@@ -86,11 +141,11 @@ ApiActor = Annotated[Actor, Depends(api_actor)]
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
-def require(permission: Permission, *, pages: bool = False) -> Callable[..., Actor]:
+def require(permission: Permission, *, pages: bool = False) -> Callable[..., Awaitable[Actor]]:
     """A dependency that yields the actor if they hold the permission, and answers 403 if not."""
     base = page_actor if pages else api_actor
 
-    def dependency(actor: Actor = Depends(base)) -> Actor:  # a default, since `base` is a local
+    async def dependency(actor: Actor = Depends(base)) -> Actor:  # a default, since `base` is a local
         if not actor.can(permission):
             raise Forbidden(f"this needs the permission {permission.value}")
         return actor
@@ -130,7 +185,7 @@ def _query_parameters(request: Request) -> list[tuple[re.Pattern[str], str, set[
     return table
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A misspelt or repeated query parameter is an error, not silently ignored."""
     path = request.url.path
     for pattern, method, known in _query_parameters(request):

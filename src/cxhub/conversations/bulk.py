@@ -126,7 +126,8 @@ def _record_one(session: Session, prepared: Prepared, key: str | None) -> Outcom
 
 def _record(session: Session, items: Sequence[tuple[Prepared, str | None]]) -> list[Outcome]:
     brands = _brands(session, {prepared.brand for prepared, _ in items})
-    _one_batch_at_a_time(session, brands.values())
+    if len(items) > 1:
+        _one_batch_at_a_time(session, brands.values())
     by_key, by_source = _stored(session, items, brands)
     agents = agents_by_email(
         session, {p.handled_by.strip().lower() for p, _ in items if p.handled_by and p.handled_by.strip()}
@@ -174,7 +175,8 @@ def _one_batch_at_a_time(session: Session, brands: Iterable[Brand | CxhubError])
 
     Two batches at once would create the same new customers and identities, and each would roll
     back and retry while the other holds them. A FOR NO KEY UPDATE lock on the brand rows lets one
-    batch write at a time, and does not block single interactions (their foreign keys take KEY SHARE).
+    batch write at a time, and does not block single interactions (they take no such lock, and
+    their foreign keys take KEY SHARE): a single interaction waits only for the rows it shares.
     """
     ids = sorted({brand.id for brand in brands if isinstance(brand, Brand)})
     if ids:

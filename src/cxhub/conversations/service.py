@@ -138,6 +138,8 @@ def new_conversation(*, brand_id: str, customer_id: str, prepared: Prepared) -> 
 def agents_by_email(session: Session, emails: Collection[str]) -> dict[str, str]:
     """Agent ids by their user's e-mail (lower case), for `handled_by` on imported history."""
     found: dict[str, str] = {}
+    if not emails:
+        return found
     for email, agent_id in session.execute(
         select(User.email, Agent.id).join(User, User.id == Agent.user_id).where(User.email.in_(list(emails)))
     ):

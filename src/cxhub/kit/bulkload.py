@@ -1,10 +1,11 @@
 """Many new rows into one table, the fastest way the driver offers.
 
-PostgreSQL (psycopg): COPY ... FROM STDIN. SQLite and drivers with `?` or `%s` parameters: one
-executemany of plain tuples, through SQLAlchemy's connection (its events still see the statement)
-but without a parameter dictionary per row. Each value is converted by its column type's bind
-processor, as an INSERT converts it; a column the rows leave out gets its scalar default, or NULL.
-Every row gives the same columns, among them those whose defaults are computed per row.
+PostgreSQL (psycopg): COPY ... FROM STDIN (a few rows: a plain INSERT). SQLite and drivers with
+`?` or `%s` parameters: one executemany of plain tuples, through SQLAlchemy's connection (its
+events still see the statement) but without a parameter dictionary per row. Each value is
+converted by its column type's bind processor, as an INSERT converts it; a column the rows leave
+out gets its scalar default, or NULL. Every row gives the same columns, among them those whose
+defaults are computed per row.
 Bulk intake uses it: there, SQLAlchemy's per-row parameter handling cost more than the database.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 Converter = Callable[[Any], Any]
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+COPY_FROM = 16  # rows; fewer go in by one INSERT (COPY waits for the server twice)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -34,14 +36,14 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if computed:
         raise ValueError(f"give {table.name}.{', '.join(computed)}: their defaults are computed per row")
     names = ", ".join(dialect.identifier_preparer.quote(column.name) for column in columns)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+    if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) >= COPY_FROM:
         driver = connection.connection.driver_connection
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
             for values in _tuples(columns, rows, dialect):
                 copy.write_row(values)
         return
     mark = PLACEHOLDERS.get(dialect.paramstyle)
-    if mark is None:  # a driver with another parameter style: SQLAlchemy's own executemany
+    if mark is None or dialect.name == "postgresql":  # SQLAlchemy's own (execute)many
         connection.execute(insert(table), [dict(row) for row in rows])
         return
     statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
@@ -56,6 +58,9 @@ def one_of(
     A list of thousands of parameters is parsed anew at each call and, once the driver prepares
     it, planned generically: PostgreSQL then scanned whole tables where the index finds each value.
     """
+    if len(values) == 1:  # a plain equality, which every plan serves from an index
+        equal: ColumnElement[bool] = column == values[0]
+        return equal
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
