@@ -35,7 +35,6 @@ from cxhub.kit.databases import create_database, drop_database
 from cxhub.migrate import upgrade
 
 BATCH = 500
-TRACE = open(os.environ["CXHUB_BENCH_HTTP_TRACE"], "w") if os.environ.get("CXHUB_BENCH_HTTP_TRACE") else None  # noqa: SIM115
 LOG = Path(os.environ.get("CXHUB_BENCH_HTTP_LOG", os.devnull))  # the servers' stderr
 BATCHES_PER_CLIENT = int(os.environ.get("CXHUB_BENCH_HTTP_BATCHES", "6"))
 OFFERED_RATE = int(os.environ.get("CXHUB_BENCH_HTTP_RATE", "200"))
@@ -180,8 +179,6 @@ async def open_loop(bases: list[str], headers: dict[str, str]) -> tuple[list[flo
                 errors += 1
                 refused[status] = refused.get(status, 0) + 1
             latencies.append(time.perf_counter() - scheduled)
-            if TRACE:
-                TRACE.write(f"{scheduled - loop_start:.3f} {latencies[-1]:.4f} {status}\n")
         except TimeoutError:
             timeouts += 1
             latencies.append(GIVE_UP)

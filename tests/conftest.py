@@ -146,6 +146,12 @@ def login(client: TestClient, world: Session) -> Callable[[str], TestClient]:
     return do
 
 
+def user_id_of(client: TestClient, headers: dict[str, str], email: str) -> str:
+    """A user's id, found through the API as an admin would."""
+    users = client.get("/api/v1/users", params={"limit": 200}, headers=headers).json()["items"]
+    return next(u["id"] for u in users if u["email"] == email)
+
+
 def csrf_from(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)

@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from cxhub.auth import actor_cache
 from cxhub.auth import service as auth_service
 from cxhub.auth.actor import Actor
-from cxhub.auth.actor_cache import ActorCache
 from cxhub.auth.models import User
 from cxhub.auth.passwords import digest
 from cxhub.auth.permissions import Permission
@@ -104,7 +103,7 @@ async def api_actor(
     """The token's actor, from the process's short-lived cache or looked up (in a worker thread)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated
-    cache: ActorCache = request.app.state.actors
+    cache: actor_cache.ActorCache = request.app.state.actors
     key = digest(credentials.credentials)
     actor = cache.get(key)
     if actor is None:

@@ -6,21 +6,16 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, user_id_of
 
 Headers = Callable[[str], dict[str, str]]
-
-
-def _user_id(client: TestClient, headers: dict[str, str], email: str) -> str:
-    users = client.get("/api/v1/users", params={"limit": 200}, headers=headers).json()["items"]
-    return next(u["id"] for u in users if u["email"] == email)
 
 
 def test_admin_reset_forces_a_new_password_before_anything_else(
     client: TestClient, token_for: Headers, login: Callable[[str], TestClient]
 ) -> None:
     admin = token_for("admin@lumen.example")
-    agent_id = _user_id(client, admin, "agent@pacific.example")
+    agent_id = user_id_of(client, admin, "agent@pacific.example")
     reset = client.post(
         f"/api/v1/users/{agent_id}/password-reset", headers=admin, json={"temporary_password": "temporary-123"}
     )
@@ -56,7 +51,7 @@ def test_disabling_a_user_ends_their_sessions_and_tokens(
     agent = token_for("agent@atlantic.example")
     login("agent@atlantic.example")
     assert client.get("/", follow_redirects=False).status_code == 200
-    agent_id = _user_id(client, admin, "agent@atlantic.example")
+    agent_id = user_id_of(client, admin, "agent@atlantic.example")
     assert client.patch(f"/api/v1/users/{agent_id}", headers=admin, json={"is_active": False}).status_code == 200
     assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
     assert client.get("/api/v1/me", headers=agent).status_code == 401
@@ -81,7 +76,7 @@ def test_created_token_is_shown_once_and_stored_as_a_digest(client: TestClient, 
 
 def test_nobody_changes_their_own_role_and_only_admins_grant_admin(client: TestClient, token_for: Headers) -> None:
     admin = token_for("admin@lumen.example")
-    admin_id = _user_id(client, admin, "admin@lumen.example")
+    admin_id = user_id_of(client, admin, "admin@lumen.example")
     response = client.patch(f"/api/v1/users/{admin_id}", headers=admin, json={"role": "agent"})
     assert response.status_code == 403
 
@@ -93,7 +88,7 @@ def test_brand_limits_narrow_the_brands_a_user_sees(client: TestClient, token_fo
         headers=admin,
         json={"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
     ).json()
-    qa_id = _user_id(client, admin, "qa@lumen.example")
+    qa_id = user_id_of(client, admin, "qa@lumen.example")
     response = client.patch(f"/api/v1/users/{qa_id}", headers=admin, json={"brand_ids": [other["id"]]})
     assert response.json()["brand_ids"] == [other["id"]]
     qa = token_for("qa@lumen.example")

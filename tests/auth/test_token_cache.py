@@ -13,13 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.app import create_app
 from cxhub.config import get_settings
+from tests.conftest import user_id_of
 
 Headers = Callable[[str], dict[str, str]]
-
-
-def _user_id(client: TestClient, headers: dict[str, str], email: str) -> str:
-    users = client.get("/api/v1/users", params={"limit": 200}, headers=headers).json()["items"]
-    return next(u["id"] for u in users if u["email"] == email)
 
 
 def _warm(client: TestClient, headers: dict[str, str]) -> None:
@@ -42,11 +38,11 @@ def test_changes_made_through_this_process_apply_at_once(client: TestClient, tok
     for headers in (admin, lead, agent):
         _warm(client, headers)
 
-    lead_id = _user_id(client, admin, "lead@atlantic.example")
+    lead_id = user_id_of(client, admin, "lead@atlantic.example")
     assert client.patch(f"/api/v1/users/{lead_id}", headers=admin, json={"role": "agent"}).status_code == 200
     assert "agents.manage" not in client.get("/api/v1/me", headers=lead).json()["permissions"]
 
-    agent_id = _user_id(client, admin, "agent@atlantic.example")
+    agent_id = user_id_of(client, admin, "agent@atlantic.example")
     assert client.patch(f"/api/v1/users/{agent_id}", headers=admin, json={"is_active": False}).status_code == 200
     assert client.get("/api/v1/me", headers=agent).status_code == 401
 

@@ -145,7 +145,7 @@ async def create_interactions(
             raise RequestValidationError(exc.errors()) from exc
         # the database work runs in a thread: a request waiting for a row lock must not stop the event
         # loop, or the request of this process that holds the lock could never finish
-        outcome = await run_in_threadpool(_record_one, session, interaction_create, idempotency_key)
+        outcome = await run_in_threadpool(_record_single, session, interaction_create, idempotency_key)
         if isinstance(outcome, CxhubError):
             raise outcome
         result = InteractionResult(**dataclasses.asdict(outcome))
@@ -153,7 +153,9 @@ async def create_interactions(
     return JSONResponse({"items": await run_in_threadpool(_record_batch, session, items, idempotency_key)})
 
 
-def _record_one(session: Session, interaction_create: InteractionCreate, idempotency_key: str | None) -> bulk.Outcome:
+def _record_single(
+    session: Session, interaction_create: InteractionCreate, idempotency_key: str | None
+) -> bulk.Outcome:
     """One interaction by the bulk path's plain statements (a dozen round trips, no ORM objects)."""
     return bulk.record_interactions(session, items=[(prepare(interaction_create), idempotency_key)])[0]
 
