@@ -1,0 +1,1 @@
+"""Queues, routing rules and assignment."""
