@@ -177,7 +177,9 @@ def create_app(
     from cxhub.conversations.api import router as conversations_api
     from cxhub.deps import reject_unknown_query
     from cxhub.jobs.api import router as jobs_api
+    from cxhub.journeys.api import router as journeys_api
     from cxhub.pages import router as pages
+    from cxhub.routing.api import router as routing_api
     from cxhub.workforce.api import router as workforce_api
 
     strict = [Depends(reject_unknown_query)]
@@ -186,6 +188,8 @@ def create_app(
     app.include_router(conversations_api, prefix="/api/v1", dependencies=strict)
     app.include_router(channels_api, prefix="/api/v1", dependencies=strict)
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(journeys_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(routing_api, prefix="/api/v1", dependencies=strict)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

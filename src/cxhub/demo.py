@@ -1,4 +1,9 @@
-"""The demo world: brand Lumen Home, its in-house team and two partners abroad."""
+"""The demo world: brand Lumen Home, its in-house team and two partners abroad, and how work reaches them.
+
+Portuguese and Spanish chats go to Atlantic CX in Lisbon, night-time e-mail to Pacific Contact in
+Manila, customers in Australia who ask for a local agent to Sydney, and Homeplace Retail's
+account customers to their named owner at Lumen Care.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxhub.auth.models import User
 from cxhub.auth.permissions import Role
+from cxhub.customers.schemas import CustomerGroupCreate
+from cxhub.customers.service import create_group
+from cxhub.journeys.schemas import RuleCreate, SourcingIn, TouchpointCreate
+from cxhub.journeys.service import create_default_stages, create_rule, create_touchpoint
 from cxhub.models_registry import metadata
+from cxhub.routing.schemas import QueueCreate, QueueTeamIn
+from cxhub.routing.service import create_queue, set_presence
 from cxhub.workforce import service
-from cxhub.workforce.models import Brand
+from cxhub.workforce.models import Agent, Brand, Organisation, Team
 from cxhub.workforce.schemas import (
     AgentCreate,
     AgentLanguage,
@@ -34,6 +46,7 @@ class DemoUser:
     name: str
     role: Role
     organisation: str
+    team: str | None = None  # default: the organisation's main team
 
 
 DEMO_USERS = (
@@ -46,6 +59,7 @@ DEMO_USERS = (
     DemoUser("lead@atlantic.example", "Inês Carvalho", Role.TEAM_LEAD, "Atlantic CX"),
     DemoUser("agent@atlantic.example", "Tiago Ferreira", Role.AGENT, "Atlantic CX"),
     DemoUser("agent@pacific.example", "Maria Santos", Role.AGENT, "Pacific Contact"),
+    DemoUser("sydney@pacific.example", "Jack Nguyen", Role.AGENT, "Pacific Contact", team="Sydney Local"),
 )
 
 
@@ -155,7 +169,7 @@ def load(session: Session) -> None:
             actor=None,
         ),
     }
-    service.create_team(
+    sydney = service.create_team(
         session,
         team_create=TeamCreate(
             site_id=site_rows["Sydney"].id,
@@ -178,7 +192,7 @@ def load(session: Session) -> None:
             actor=None,
         )
         if demo_user.role in (Role.AGENT, Role.TEAM_LEAD):
-            team = teams[demo_user.organisation]
+            team = sydney if demo_user.team == sydney.name else teams[demo_user.organisation]
             rate, currency = costs[demo_user.organisation]
             service.create_agent(
                 session,
@@ -199,3 +213,129 @@ def load(session: Session) -> None:
                 ),
                 actor=None,
             )
+    load_routing(session)
+
+
+# touchpoint: (stage, touch, fallback, [(organisation, band, share)])
+TOUCHPOINTS = {
+    "order status": (
+        "get help",
+        "high_tech",
+        False,
+        [("Atlantic CX", "nearshore", 0.6), ("Pacific Contact", "offshore", 0.4)],
+    ),
+    "return request": (
+        "return",
+        "high_touch",
+        False,
+        [("Atlantic CX", "nearshore", 0.6), ("Pacific Contact", "offshore", 0.4)],
+    ),
+    "product fault": ("get help", "high_touch", False, [("Lumen Care", "onshore", 1.0)]),
+    "billing": (
+        "get help",
+        "high_touch",
+        False,
+        [("Lumen Care", "onshore", 0.5), ("Pacific Contact", "offshore", 0.5)],
+    ),
+    "pre-sale question": ("discover", "high_touch", False, [("Lumen Care", "onshore", 1.0)]),
+    "review reply": ("advocate", "high_touch", False, [("Lumen Care", "onshore", 1.0)]),
+    "general enquiry": (
+        "get help",
+        "high_touch",
+        True,
+        [("Lumen Care", "onshore", 0.5), ("Atlantic CX", "nearshore", 0.5)],
+    ),
+}
+# (touchpoint, conditions), tried in this order
+RULES = [
+    ("review reply", {"channel": "review"}),
+    ("return request", {"kind": "return"}),
+    ("return request", {"pattern": r"\b(return|refund|devolu|devolver|reembolso)"}),
+    ("product fault", {"pattern": r"\b(broken|cracked|faulty|defect|not working|avariad|partid|roto)"}),
+    ("billing", {"pattern": r"\b(invoice|bill|charged|payment|fatura|factura)"}),
+    ("order status", {"pattern": r"\b(order|where is|tracking|deliver|encomenda|pedido|entrega)"}),
+    ("pre-sale question", {"pattern": r"\b(in stock|before i buy|price|available in)"}),
+]
+# queue: (channel, touchpoint or None, [(team, stage, share)], overflow after seconds)
+QUEUES: dict[str, tuple[str, str | None, list[tuple[str, int, float]], list[int]]] = {
+    "Chat": (
+        "chat",
+        None,
+        [("Lisbon Multilingual", 0, 0.6), ("Manila 24/7", 0, 0.4), ("Dublin Care", 1, 0.5), ("Sydney Local", 1, 0.5)],
+        [120],
+    ),
+    "E-mail": (
+        "email",
+        None,
+        [("Dublin Care", 0, 1.0), ("Lisbon Multilingual", 1, 0.5), ("Manila 24/7", 1, 0.5)],
+        [4 * 3600],
+    ),
+    "E-mail: order status": (
+        "email",
+        "order status",
+        [("Lisbon Multilingual", 0, 0.6), ("Manila 24/7", 0, 0.4), ("Dublin Care", 1, 1.0)],
+        [8 * 3600],
+    ),
+    "Voice": ("voice", None, [("Dublin Care", 0, 1.0), ("Sydney Local", 1, 1.0)], [60]),
+    "Reviews": ("review", None, [("Dublin Care", 0, 1.0)], []),
+    "Social": ("social", None, [("Dublin Care", 0, 1.0)], []),
+}
+ACCOUNT_OWNER = "agent@lumen.example"  # Homeplace Retail's account customers
+
+
+def load_routing(session: Session) -> None:
+    """Add the demo's journey and routing to the demo world, and make its agents available."""
+    brand = session.scalars(select(Brand)).one()
+    organisations = {o.name: o.id for o in session.scalars(select(Organisation))}
+    teams = {t.name: t.id for t in session.scalars(select(Team))}
+    stages = create_default_stages(session, brand_id=brand.id)
+    touchpoints = {}
+    for name, (stage, touch, fallback, sourcing) in TOUCHPOINTS.items():
+        touchpoints[name] = create_touchpoint(
+            session,
+            touchpoint_create=TouchpointCreate(
+                stage_id=stages[stage].id,
+                name=name,
+                touch=touch,
+                fallback=fallback,
+                sourcing=[
+                    SourcingIn(organisation_id=organisations[o], location_band=b, share=s) for o, b, s in sourcing
+                ],
+            ),
+            actor=None,
+        )
+    for position, (touchpoint, conditions) in enumerate(RULES):
+        create_rule(
+            session,
+            rule_create=RuleCreate(touchpoint_id=touchpoints[touchpoint].id, position=position, **conditions),
+            actor=None,
+        )
+    for name, (channel, queue_touchpoint, members, overflow) in QUEUES.items():
+        create_queue(
+            session,
+            queue_create=QueueCreate(
+                brand_id=brand.id,
+                name=name,
+                channel=channel,
+                touchpoint_id=touchpoints[queue_touchpoint].id if queue_touchpoint else None,
+                overflow_after_seconds=overflow,
+                owner_wait_seconds=600 if channel == "email" else 0,
+                teams=[QueueTeamIn(team_id=teams[t], stage=stage, share=share) for t, stage, share in members],
+            ),
+            actor=None,
+        )
+    owner = session.scalar(select(Agent).join(User, User.id == Agent.user_id).where(User.email == ACCOUNT_OWNER))
+    assert owner is not None  # noqa: S101 - a demo user
+    create_group(
+        session,
+        group_create=CustomerGroupCreate(
+            brand_id=brand.id,
+            name="Homeplace Retail accounts",
+            sellers=["Homeplace Retail"],
+            owner_agent_id=owner.id,
+            owner_team_id=owner.team_id,
+        ),
+        actor=None,
+    )
+    for agent in session.scalars(select(Agent)):
+        set_presence(session, agent=agent, presence="available")

@@ -11,6 +11,8 @@ def metadata() -> MetaData:
     import cxhub.conversations.models
     import cxhub.customers.models
     import cxhub.jobs.models
+    import cxhub.journeys.models
+    import cxhub.routing.models
     import cxhub.workforce.models  # noqa: F401
     from cxhub.db import Base
 

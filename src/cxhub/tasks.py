@@ -1,4 +1,5 @@
 """Every domain's job handlers, imported by workers so that the registry is complete."""
 
 import cxhub.auth.tasks
-import cxhub.channels.tasks  # noqa: F401
+import cxhub.channels.tasks
+import cxhub.routing.tasks  # noqa: F401

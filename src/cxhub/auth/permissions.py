@@ -50,6 +50,18 @@ class Permission(StrEnum):
         "Reply to customers, add internal notes and attachments, change status, priority and tags.",
     )
     CHANNELS_MANAGE = ("channels.manage", "Register webhook sources and their signing secrets.")
+    JOURNEYS_READ = ("journeys.read", "See lifecycle stages, touchpoints and classification rules.")
+    JOURNEYS_MANAGE = (
+        "journeys.manage",
+        "Edit stages, touchpoints, their sourcing and the rules that classify conversations (in-house only).",
+    )
+    CONVERSATIONS_CLASSIFY = ("conversations.classify", "Put a conversation on another touchpoint.")
+    ROUTING_READ = ("routing.read", "See queues (a partner: those its teams serve) and customer groups.")
+    ROUTING_MANAGE = (
+        "routing.manage",
+        "Edit queues, their teams, shares and overflow, and customer groups (in-house).",
+    )
+    ROUTING_WORK = ("routing.work", "Set one's own presence and take the next conversation from one's queues.")
 
 
 class Role(StrEnum):
@@ -62,17 +74,26 @@ class Role(StrEnum):
 
 
 P = Permission
-_EVERYONE = {P.BRANDS_READ, P.ORGANISATIONS_READ, P.AGENTS_READ, P.TOKENS_MANAGE, P.CONVERSATIONS_READ}
+_EVERYONE = {
+    P.BRANDS_READ,
+    P.ORGANISATIONS_READ,
+    P.AGENTS_READ,
+    P.TOKENS_MANAGE,
+    P.CONVERSATIONS_READ,
+    P.JOURNEYS_READ,
+    P.ROUTING_READ,
+}
+_SERVING = {P.CONVERSATIONS_REPLY, P.CONVERSATIONS_CLASSIFY, P.ROUTING_WORK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CX_DIRECTOR: frozenset(_EVERYONE | {P.USERS_READ, P.AUDIT_READ}),
-    Role.PARTNER_MANAGER: frozenset(_EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ}),
-    Role.TEAM_LEAD: frozenset(
-        _EVERYONE | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN, P.CONVERSATIONS_REPLY}
+    Role.CX_DIRECTOR: frozenset(_EVERYONE | {P.USERS_READ, P.AUDIT_READ, P.JOURNEYS_MANAGE, P.ROUTING_MANAGE}),
+    Role.PARTNER_MANAGER: frozenset(
+        _EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ, P.JOURNEYS_MANAGE}
     ),
+    Role.TEAM_LEAD: frozenset(_EVERYONE | _SERVING | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN}),
     Role.QA_ANALYST: frozenset(_EVERYONE),
-    Role.AGENT: frozenset(_EVERYONE | {P.CONVERSATIONS_REPLY}),
+    Role.AGENT: frozenset(_EVERYONE | _SERVING),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {

@@ -18,12 +18,18 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import bulk, service
+from cxhub.conversations import bulk, labels, service
 from cxhub.conversations.models import Attachment, Conversation, ConversationNote, DeadLetter, Interaction
 from cxhub.conversations.prepared import prepare
 from cxhub.conversations.quoting import visible_text
-from cxhub.conversations.repository import attachments_of, interactions_page, readable_conversations
+from cxhub.conversations.repository import (
+    assignment_names,
+    attachments_of,
+    interactions_page,
+    readable_conversations,
+)
 from cxhub.conversations.schemas import (
+    AssignmentRead,
     AssignmentUpdate,
     AttachmentRead,
     BatchResult,
@@ -36,6 +42,7 @@ from cxhub.conversations.schemas import (
     InteractionResult,
     NoteCreate,
     NoteRead,
+    Ref,
 )
 from cxhub.customers.models import Customer
 from cxhub.customers.service import customer_read
@@ -219,7 +226,7 @@ def list_conversations(
             raise CxhubError(str(exc), status=422, field="updated_since") from exc
         statement = statement.where(Conversation.updated_at >= since)
     rows, next_cursor = paginate(session, statement, Conversation.id, cursor=cursor, limit=limit, newest_first=True)
-    return Page[ConversationRead](items=[ConversationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page[ConversationRead](items=conversation_reads(session, rows), next_cursor=next_cursor)
 
 
 def _conversation(session: SessionDep, actor: ApiActor, conversation_id: str) -> Conversation:
@@ -230,6 +237,34 @@ def _conversation(session: SessionDep, actor: ApiActor, conversation_id: str) ->
 
 
 ConversationInScope = Annotated[Conversation, Depends(_conversation)]
+
+
+def conversation_reads(session: Session, conversations: Sequence[Conversation]) -> list[ConversationRead]:
+    """Conversations with their touchpoint and assignment named: a few queries however many there are."""
+    session.flush()
+    names = assignment_names(session, conversations)
+    touchpoints = labels.names(session, "touchpoint", {c.touchpoint_id for c in conversations if c.touchpoint_id})
+    queues = labels.names(session, "queue", {c.queue_id for c in conversations if c.queue_id})
+
+    def ref(table: dict[str, str], key: str | None) -> Ref | None:
+        return Ref(id=key, name=table[key]) if key and key in table else None
+
+    return [
+        ConversationRead.model_validate(
+            {
+                **{k: getattr(c, k) for k in ConversationRead.model_fields if k not in ("touchpoint", "assignment")},
+                "touchpoint": ref(touchpoints, c.touchpoint_id),
+                "assignment": AssignmentRead(
+                    queue=ref(queues, c.queue_id),
+                    organisation=ref(names, c.organisation_id),
+                    team=ref(names, c.team_id),
+                    agent=ref(names, c.agent_id),
+                    since=c.assigned_at if c.agent_id else None,
+                ),
+            }
+        )
+        for c in conversations
+    ]
 
 
 def interaction_reads(session: Session, interactions: Sequence[Interaction]) -> list[InteractionRead]:
@@ -274,7 +309,7 @@ def read_conversation(
         .order_by(ConversationNote.id)
     ).all()
     return ConversationDetail(
-        **ConversationRead.model_validate(conversation).model_dump(),
+        **conversation_reads(session, [conversation])[0].model_dump(),
         customer=customer_read(session, customer=customer, actor=actor),
         interactions=interaction_reads(session, interactions),
         interactions_next_cursor=next_cursor,
@@ -313,7 +348,7 @@ def update_conversation(
     service.update_conversation(
         session, conversation=conversation, conversation_update=conversation_update, actor=actor
     )
-    return ConversationRead.model_validate(conversation)
+    return conversation_reads(session, [conversation])[0]
 
 
 @router.post(
@@ -397,7 +432,7 @@ def assign_conversation(
 ) -> ConversationRead:
     """Queue a conversation for an organisation, optionally a team and an agent (by hand, until routing)."""
     service.assign(session, conversation=conversation, assignment_update=assignment_update, actor=actor)
-    return ConversationRead.model_validate(conversation)
+    return conversation_reads(session, [conversation])[0]
 
 
 @router.get("/dead-letters", tags=["interactions"], response_model=Page[DeadLetterRead], responses=error_responses(403))

@@ -255,6 +255,7 @@ class _Thread:
     closed_at: dt.datetime | None
     needs_public_answer: bool
     needs_answer: bool
+    routing_status: str | None
     opened: dict[str, Any] | None = None  # the new row's columns; None for a stored conversation
 
 
@@ -268,6 +269,7 @@ CLOCK = (
     "closed_at",
     "needs_public_answer",
     "needs_answer",
+    "routing_status",
 )
 _conversations = Conversation.metadata.tables[Conversation.__tablename__]
 _interactions = Interaction.metadata.tables[Interaction.__tablename__]

@@ -18,7 +18,10 @@ from cxhub.kit.time import utcnow
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_brand_thread", "brand_id", "channel", "thread_ref"),)
+    __table_args__ = (
+        Index("ix_conversations_brand_thread", "brand_id", "channel", "thread_ref"),
+        Index("ix_conversations_agent_status", "agent_id", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
@@ -36,6 +39,9 @@ class Conversation(Base):
     organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    queue_id: Mapped[str | None] = mapped_column(String(26))  # the routing queue it waits or waited in
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when the current agent took it
+    routing_status: Mapped[str | None] = mapped_column(String(10), index=True)  # see ROUTING_STATUSES
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -43,6 +49,14 @@ class Conversation(Base):
     last_outbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+ROUTING_STATUSES = (
+    "pending",  # new work: to be classified and queued by routing
+    "queued",  # waiting in a queue for an agent
+    "assigned",  # an agent has it
+    "unrouted",  # no queue matches: a team lead assigns it by hand
+)
 
 
 class ConversationHandler(Base):

@@ -9,9 +9,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
+from cxhub.auth.models import User
 from cxhub.conversations.models import Attachment, Conversation, ConversationHandler, Interaction
 from cxhub.errors import CxhubError
-from cxhub.workforce.models import Agent
+from cxhub.workforce.models import Agent, Organisation, Team
 
 
 def readable_conversations(actor: Actor) -> Select[Conversation]:
@@ -86,4 +87,25 @@ def attachments_of(session: Session, interaction_ids: Sequence[str]) -> dict[str
         select(Attachment).where(Attachment.interaction_id.in_(interaction_ids)).order_by(Attachment.id)
     ):
         found.setdefault(attachment.interaction_id or "", []).append(attachment)
+    return found
+
+
+def assignment_names(session: Session, conversations: Sequence[Conversation]) -> dict[str, str]:
+    """Names of the organisations, teams and agents the conversations are queued at or assigned to, by id."""
+    organisations = {c.organisation_id for c in conversations if c.organisation_id}
+    teams = {c.team_id for c in conversations if c.team_id}
+    agents = {c.agent_id for c in conversations if c.agent_id}
+    found: dict[str, str] = {}
+    if organisations:
+        found.update(
+            session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisations))).all()
+        )
+    if teams:
+        found.update(session.execute(select(Team.id, Team.name).where(Team.id.in_(teams))).all())
+    if agents:
+        found.update(
+            session.execute(
+                select(Agent.id, User.name).join(User, User.id == Agent.user_id).where(Agent.id.in_(agents))
+            ).all()
+        )
     return found

@@ -92,6 +92,19 @@ class BatchResult(BaseModel):
     items: list[InteractionResult | BatchItemError]
 
 
+class Ref(BaseModel):
+    id: str
+    name: str
+
+
+class AssignmentRead(BaseModel):
+    queue: Ref | None
+    organisation: Ref | None = Field(description="Set as soon as the conversation is queued at a team.")
+    team: Ref | None
+    agent: Ref | None = Field(description="Set when an agent takes it.")
+    since: dt.datetime | None = Field(description="When the agent took it.")
+
+
 class ConversationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -117,6 +130,10 @@ class ConversationRead(BaseModel):
     last_outbound_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    queue_id: str | None
+    routing_status: str | None = Field(description="pending, queued, assigned, unrouted, or null (not routed).")
+    touchpoint: Ref | None
+    assignment: AssignmentRead
 
 
 class AssignmentUpdate(StrictModel):

@@ -55,6 +55,7 @@ class ConversationClock(Protocol):
     closed_at: dt.datetime | None
     needs_public_answer: bool
     needs_answer: bool
+    routing_status: str | None
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def new_conversation(*, brand_id: str, customer_id: str, prepared: Prepared) -> 
         "language": prepared.customer_language,
         "needs_answer": prepared.opens_needing_answer,
         "needs_public_answer": False,
+        "routing_status": "pending" if prepared.direction == "inbound" and prepared.opens_needing_answer else None,
         "tags": [],
         "created_at": prepared.occurred_at,
         "updated_at": prepared.occurred_at,
@@ -257,6 +259,8 @@ def touch_conversation(*, conversation: ConversationClock, prepared: Prepared, a
         conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, occurred]))
         if conversation.status in ("resolved", "pending_customer"):
             status = "open"
+            if conversation.routing_status != "assigned":  # nobody holds it: routing finds someone
+                conversation.routing_status = "pending"
         if prepared.public:
             conversation.needs_public_answer = True
         if prepared.needs_answer:  # e.g. a return with the customer's comment on an order's thread

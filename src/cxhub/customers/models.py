@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxhub.db import Base, UTCDateTime
@@ -40,3 +40,35 @@ class CustomerIdentity(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     undeliverable_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # e-mail bounced
     undeliverable_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class CustomerGroup(Base):
+    """Customers served by a named owner or account team: by rule (country, seller, lifetime orders) or a list.
+
+    The first group (by position) a customer belongs to decides their owner.
+    """
+
+    __tablename__ = "customer_groups"
+    __table_args__ = (UniqueConstraint("brand_id", "name", name="uq_customer_groups_brand_name"),)
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sellers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_lifetime_orders: Mapped[int | None] = mapped_column(Integer)
+    owner_agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    owner_team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerGroupMember(Base):
+    """A customer listed in a group by name (a list group, or an exception to a rule group)."""
+
+    __tablename__ = "customer_group_members"
+
+    group_id: Mapped[str] = mapped_column(ForeignKey("customer_groups.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cxhub.auth.schemas import StrictModel
 
 
 class IdentityRead(BaseModel):
@@ -25,3 +28,40 @@ class CustomerRead(BaseModel):
     language: str | None
     created_at: dt.datetime
     identities: list[IdentityRead]
+
+
+class CustomerGroupCreate(StrictModel):
+    brand_id: str | None = Field(None, max_length=26, description="Default: the only brand.")
+    name: str = Field(min_length=1, max_length=200)
+    position: int = Field(0, ge=0, le=10_000, description="The first group a customer belongs to names the owner.")
+    countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list, max_length=250)
+    sellers: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=50)
+    min_lifetime_orders: int | None = Field(None, ge=1, le=100_000)
+    customer_ids: list[Annotated[str, Field(min_length=1, max_length=26)]] = Field(
+        default_factory=list, max_length=10_000, description="Customers listed by name, whatever the rules say."
+    )
+    owner_agent_id: str | None = Field(None, min_length=1, max_length=26)
+    owner_team_id: str | None = Field(None, min_length=1, max_length=26)
+
+    @model_validator(mode="after")
+    def _owner(self) -> CustomerGroupCreate:
+        if not (self.owner_agent_id or self.owner_team_id):
+            raise ValueError("name an owner: owner_agent_id, owner_team_id or both")
+        if not (self.countries or self.sellers or self.min_lifetime_orders or self.customer_ids):
+            raise ValueError("give a rule (countries, sellers, min_lifetime_orders) or customer_ids")
+        return self
+
+
+class CustomerGroupRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand_id: str
+    name: str
+    position: int
+    countries: list[str]
+    sellers: list[str]
+    min_lifetime_orders: int | None
+    owner_agent_id: str | None
+    owner_team_id: str | None
+    customer_ids: list[str]

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from cxhub.auth.actor import Actor
 from cxhub.auth.service import reveal_personal_field
 from cxhub.customers import identifiers as ids
-from cxhub.customers.models import Customer, CustomerIdentity
-from cxhub.customers.schemas import CustomerRead, IdentityRead
+from cxhub.customers.models import Customer, CustomerGroup, CustomerGroupMember, CustomerIdentity
+from cxhub.customers.schemas import CustomerGroupCreate, CustomerGroupRead, CustomerRead, IdentityRead
+from cxhub.errors import Conflict, CxhubError, Forbidden
 from cxhub.kit.bulkload import insert_rows, one_of
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
+from cxhub.workforce.models import Agent, Brand, Team
 
 Identifier = tuple[str, str]  # (kind, normalised value)
 PERSONAL_FIELD_OF_KIND = {ids.EMAIL: "email", ids.PHONE: "phone"}  # other identifiers are shown like a name
@@ -344,3 +346,72 @@ def attach_customers(session: Session, *, contacts: Sequence[Contact], chunk: in
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _brand_of(session: Session, actor: Actor | None, brand_id: str | None) -> str:
+    if brand_id is None:
+        brands = session.scalars(select(Brand.id).limit(2)).all()
+        if len(brands) != 1:
+            raise CxhubError("name the brand: this hub serves several (or none yet)", status=422, field="brand_id")
+        brand_id = brands[0]
+    if session.get(Brand, brand_id) is None or (
+        actor is not None and actor.brand_ids is not None and brand_id not in actor.brand_ids
+    ):
+        raise CxhubError("unknown brand", status=422, field="brand_id")
+    return brand_id
+
+
+def create_group(session: Session, *, group_create: CustomerGroupCreate, actor: Actor | None) -> CustomerGroup:
+    """A group of customers with a named owner (an agent, an account team, or both)."""
+    if actor is not None and actor.is_partner:
+        raise Forbidden("only the brand's own organisation names account owners")
+    brand_id = _brand_of(session, actor, group_create.brand_id)
+    if group_create.owner_agent_id and session.get(Agent, group_create.owner_agent_id) is None:
+        raise CxhubError("no such agent", status=422, field="owner_agent_id")
+    if group_create.owner_team_id and session.get(Team, group_create.owner_team_id) is None:
+        raise CxhubError("no such team", status=422, field="owner_team_id")
+    listed = set(group_create.customer_ids)
+    found = (
+        set(session.scalars(select(Customer.id).where(Customer.id.in_(listed), Customer.brand_id == brand_id)))
+        if listed
+        else set()
+    )
+    if missing := sorted(listed - found):
+        raise CxhubError(f"no such customer of this brand: {missing[0]}", status=422, field="customer_ids")
+    group = CustomerGroup(brand_id=brand_id, **group_create.model_dump(exclude={"brand_id", "customer_ids"}))
+    session.add(group)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("this brand has a group with this name", field="name") from exc
+    session.add_all(CustomerGroupMember(group_id=group.id, customer_id=c) for c in sorted(listed))
+    session.flush()
+    return group
+
+
+def group_reads(session: Session, *, groups: Sequence[CustomerGroup]) -> list[CustomerGroupRead]:
+    members: dict[str, list[str]] = {g.id: [] for g in groups}
+    if groups:
+        for group_id, customer_id in session.execute(
+            select(CustomerGroupMember.group_id, CustomerGroupMember.customer_id)
+            .where(CustomerGroupMember.group_id.in_(list(members)))
+            .order_by(CustomerGroupMember.customer_id)
+        ):
+            members[group_id].append(customer_id)
+    return [
+        CustomerGroupRead.model_validate(
+            {
+                **{k: getattr(g, k) for k in CustomerGroupRead.model_fields if k != "customer_ids"},
+                "customer_ids": members[g.id],
+            }
+        )
+        for g in groups
+    ]
+
+
+def delete_group(session: Session, *, group: CustomerGroup, actor: Actor) -> None:
+    if actor.is_partner:
+        raise Forbidden("only the brand's own organisation names account owners")
+    session.delete(group)
+    session.flush()

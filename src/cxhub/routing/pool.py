@@ -176,6 +176,13 @@ class AgentPool:
         agent.load[channel] = load + 1
         self._list(agent, channel)
 
+    def withdraw(self, agent_id: str) -> None:
+        """Offer the agent nothing more (another process is assigning to them, or they went away)."""
+        agent = self._agents[agent_id]
+        for channel in agent.candidate.capacity:
+            self._unlist(agent, channel)
+        agent.candidate = replace(agent.candidate, presence="away")
+
     def release(self, agent_id: str, channel: str, *, at: dt.datetime | None = None) -> None:
         """The agent finished a conversation; with `at`, the agent counts as free since then."""
         agent = self._agents[agent_id]

@@ -1,0 +1,1 @@
+"""The customer lifecycle: stages, touchpoints, their sourcing and how conversations are classified."""

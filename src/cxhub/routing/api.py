@@ -1,0 +1,116 @@
+"""JSON routes for queues, presence and taking the next conversation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from cxhub.auth.actor import Actor
+from cxhub.auth.permissions import Permission
+from cxhub.customers.models import CustomerGroup
+from cxhub.customers.schemas import CustomerGroupCreate, CustomerGroupRead
+from cxhub.customers.service import create_group, delete_group, group_reads
+from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
+from cxhub.errors import NotFound
+from cxhub.kit.pagination import Page, paginate
+from cxhub.routing import dispatch, repository, service
+from cxhub.routing.models import Queue
+from cxhub.routing.schemas import NextResult, PresenceRead, PresenceUpdate, QueueCreate, QueueRead, QueueUpdate
+from cxhub.web import error_responses
+
+router = APIRouter(tags=["routing"])
+P = Permission
+CanRead = Annotated[Actor, Depends(require(P.ROUTING_READ))]
+CanManage = Annotated[Actor, Depends(require(P.ROUTING_MANAGE))]
+CanWork = Annotated[Actor, Depends(require(P.ROUTING_WORK))]
+LIST = error_responses(403)
+ITEM = error_responses(403, 404)
+WRITE = error_responses(403, 404, 409)
+
+
+def _queue(session: SessionDep, actor: ApiActor, queue_id: str) -> Queue:
+    return service.get_queue(session, actor=actor, queue_id=queue_id)
+
+
+QueueInScope = Annotated[Queue, Depends(_queue)]
+
+
+@router.get("/queues", response_model=Page[QueueRead], responses=LIST)
+def list_queues(session: SessionDep, actor: CanRead, limit: Limit = 50, cursor: Cursor = None) -> Page[QueueRead]:
+    """Queues with their teams and what waits in each (a partner: the queues its teams serve)."""
+    rows, next_cursor = paginate(session, repository.readable_queues(actor), Queue.id, cursor=cursor, limit=limit)
+    return Page[QueueRead](items=service.queue_reads(session, queues=rows, actor=actor), next_cursor=next_cursor)
+
+
+@router.post("/queues", status_code=201, response_model=QueueRead, responses=WRITE)
+def create_queue(session: SessionDep, actor: CanManage, queue_create: QueueCreate) -> QueueRead:
+    """Create a queue for a touchpoint and channel, with its teams in order of preference and their shares."""
+    queue = service.create_queue(session, queue_create=queue_create, actor=actor)
+    return service.queue_reads(session, queues=[queue], actor=actor)[0]
+
+
+@router.get("/queues/{queue_id}", response_model=QueueRead, responses=ITEM)
+def read_queue(session: SessionDep, queue: QueueInScope, actor: CanRead) -> QueueRead:
+    """One queue."""
+    return service.queue_reads(session, queues=[queue], actor=actor)[0]
+
+
+@router.put("/queues/{queue_id}", response_model=QueueRead, responses=WRITE)
+def update_queue(session: SessionDep, queue: QueueInScope, actor: CanManage, queue_update: QueueUpdate) -> QueueRead:
+    """Replace a queue's configuration."""
+    service.update_queue(session, queue=queue, queue_update=queue_update, actor=actor)
+    return service.queue_reads(session, queues=[queue], actor=actor)[0]
+
+
+@router.delete("/queues/{queue_id}", status_code=204, response_class=Response, responses=WRITE)
+def delete_queue(session: SessionDep, queue: QueueInScope, actor: CanManage) -> Response:
+    """Delete a queue; what waited in it is routed again."""
+    service.delete_queue(session, queue=queue, actor=actor)
+    return Response(status_code=204)
+
+
+@router.put("/me/presence", response_model=PresenceRead, responses=error_responses(403, 409))
+def set_presence(session: SessionDep, actor: CanWork, presence_update: PresenceUpdate) -> PresenceRead:
+    """Set your presence: available agents are offered work; every change is kept for occupancy."""
+    agent = service.agent_of_user(session, actor=actor)
+    return PresenceRead.model_validate(service.set_presence(session, agent=agent, presence=presence_update.presence))
+
+
+@router.post("/me/next", response_model=NextResult, responses=error_responses(403, 409))
+def take_next(session: SessionDep, actor: CanWork) -> NextResult:
+    """Take the oldest most urgent conversation waiting in your queues that you may serve."""
+    agent = service.agent_of_user(session, actor=actor)
+    conversation = dispatch.next_for_agent(session, agent=agent)
+    if conversation is None:
+        return NextResult(conversation_id=None, queue_id=None)
+    return NextResult(conversation_id=conversation.id, queue_id=conversation.queue_id)
+
+
+@router.get("/customer-groups", response_model=Page[CustomerGroupRead], responses=LIST)
+def list_groups(
+    session: SessionDep, actor: CanRead, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CustomerGroupRead]:
+    """Customer groups and their named owners."""
+    statement = repository.readable_groups(actor)
+    rows, next_cursor = paginate(session, statement, CustomerGroup.id, cursor=cursor, limit=limit)
+    return Page[CustomerGroupRead](items=group_reads(session, groups=rows), next_cursor=next_cursor)
+
+
+@router.post("/customer-groups", status_code=201, response_model=CustomerGroupRead, responses=WRITE)
+def create_customer_group(
+    session: SessionDep, actor: CanManage, customer_group_create: CustomerGroupCreate
+) -> CustomerGroupRead:
+    """Name an owner (agent or account team) for customers by rule or by list."""
+    group = create_group(session, group_create=customer_group_create, actor=actor)
+    return group_reads(session, groups=[group])[0]
+
+
+@router.delete("/customer-groups/{group_id}", status_code=204, response_class=Response, responses=WRITE)
+def delete_customer_group(session: SessionDep, actor: CanManage, group_id: str) -> Response:
+    """Delete a customer group."""
+    group = session.scalar(repository.readable_groups(actor).where(CustomerGroup.id == group_id))
+    if group is None:
+        raise NotFound("customer group")
+    delete_group(session, group=group, actor=actor)
+    return Response(status_code=204)

@@ -1,0 +1,478 @@
+"""Routing at work: classify new conversations, queue them, and hand waiting ones to agents.
+
+Safe with any number of processes at once. On PostgreSQL, the pending conversations and waiting
+items a round takes are locked with SKIP LOCKED (two rounds never take the same ones), and the
+agent's presence row is locked (SKIP LOCKED again: an agent another round is assigning to is
+passed over for this round) before the agent's load is counted afresh. On SQLite a write
+transaction has the database to itself. In both, the conversation is taken with a conditional
+update (`agent_id IS NULL`), so it is never assigned twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from cxhub.conversations.models import Conversation, ConversationHandler
+from cxhub.customers.models import Customer
+from cxhub.journeys.service import Classifier, classify_conversation
+from cxhub.kit.hours import BusinessHours
+from cxhub.kit.ids import new_id
+from cxhub.kit.time import utcnow
+from cxhub.routing import repository
+from cxhub.routing.engine import Candidate, Decision, QueueRules, SkillNeed, TeamShare, WorkItem, eligible
+from cxhub.routing.models import AgentPresence, Assignment, Queue, QueueTeam, WaitingItem
+from cxhub.routing.pool import AgentPool
+from cxhub.routing.service import owner_of
+from cxhub.workforce.models import Agent, Brand, Site, Team
+
+BATCH = 500
+DEFAULT_CAPACITY = 5  # conversations at once on a channel the team serves but the agent's profile leaves out
+SERVED_AS = {"reviews": ("review",), "voice": ("voice", "voicemail")}  # a team's channel: the conversations it covers
+TAKEN, NO_ROOM, GONE = "taken", "no_room", "gone"
+LOCAL_AGENT_FIELD = "local_agent"  # a form field (web form, IVR option) by which the customer asks for a local agent
+
+
+@dataclass
+class Round:
+    """What one dispatch round did."""
+
+    classified: int = 0
+    queued: int = 0
+    unrouted: int = 0
+    assigned: int = 0
+    waiting: int = 0
+    passed_over: set[str] = field(default_factory=set)  # agents another round held
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _locked(session: Session, statement: Any, *, of: Any = None) -> Any:
+    """The rows locked for this round on PostgreSQL, passing over those another round holds."""
+    return statement.with_for_update(skip_locked=True, of=of) if _postgres(session) else statement
+
+
+def dispatch(session: Session, *, now: dt.datetime | None = None, batch: int = BATCH) -> Round:
+    """One round: queue what is pending, then assign what waits in push queues."""
+    now = now or utcnow()
+    result = Round()
+    route_pending(session, now=now, batch=batch, result=result)
+    for brand_id in session.scalars(select(Brand.id).order_by(Brand.id)).all():
+        assign_waiting(session, brand_id=brand_id, now=now, batch=batch, result=result)
+    return result
+
+
+# classify and queue
+
+
+def _queue_for(queues: Sequence[Queue], *, touchpoint_id: str | None, channel: str) -> Queue | None:
+    """The most specific queue: touchpoint and channel, then touchpoint, then channel, then a catch-all."""
+
+    def specificity(queue: Queue) -> int:
+        return (2 if queue.touchpoint_id else 0) + (1 if queue.channel else 0)
+
+    matching = [q for q in queues if q.touchpoint_id in (None, touchpoint_id) and q.channel in (None, channel)]
+    return max(matching, key=lambda q: (specificity(q), q.created_at), default=None)
+
+
+def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Round) -> None:
+    pending = session.scalars(
+        _locked(
+            session,
+            select(Conversation)
+            .where(Conversation.routing_status == "pending")
+            .order_by(Conversation.created_at, Conversation.id)
+            .limit(batch),
+        )
+    ).all()
+    if not pending:
+        return
+    brands = {c.brand_id for c in pending}
+    queues = {b: session.scalars(select(Queue).where(Queue.brand_id == b)).all() for b in brands}
+    classifiers = {b: Classifier(session, b) for b in brands}
+    languages = _served_languages(session)
+    customers = {
+        c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_({p.customer_id for p in pending})))
+    }
+    owners = _owners(session, pending)
+    for conversation in pending:
+        if conversation.agent_id is not None:
+            conversation.routing_status = "assigned"
+            continue
+        if conversation.status not in repository.HOLDING or not conversation.needs_answer:
+            conversation.routing_status = None
+            continue
+        contact = classify_conversation(
+            session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
+        )
+        result.classified += 1
+        queue = _queue_for(
+            queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
+        )
+        if queue is None:
+            conversation.routing_status = "unrouted"
+            result.unrouted += 1
+            continue
+        customer = customers.get(conversation.customer_id)
+        owner_agent, owner_team = owners.get(conversation.id, (None, None))
+        session.add(
+            WaitingItem(
+                conversation_id=conversation.id,
+                brand_id=conversation.brand_id,
+                queue_id=queue.id,
+                channel=conversation.channel,
+                priority=min(conversation.priority, queue.priority),
+                waiting_since=conversation.last_inbound_at or conversation.created_at,
+                customer_id=conversation.customer_id,
+                language=conversation.language,
+                customer_country=customer.country if customer else None,
+                wants_local=_truthy(contact.fields.get(LOCAL_AGENT_FIELD)),
+                owner_agent_id=owner_agent,
+                owner_team_id=owner_team,
+            )
+        )
+        conversation.priority = min(conversation.priority, queue.priority)
+        conversation.queue_id = queue.id
+        conversation.routing_status = "queued"
+        result.queued += 1
+    session.flush()
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on") if value is not None else False
+
+
+def _served_languages(session: Session) -> set[str]:
+    """The languages agents speak: the candidates for detecting a customer's language."""
+    spoken: set[str] = set()
+    for languages in session.scalars(select(Agent.languages)):
+        spoken.update(str(entry.get("code", "")).split("-")[0] for entry in languages)
+    for languages in session.scalars(select(Team.languages)):
+        spoken.update(code.split("-")[0] for code in languages)
+    spoken.discard("")
+    return spoken
+
+
+def _owners(session: Session, conversations: Sequence[Conversation]) -> dict[str, tuple[str | None, str | None]]:
+    owners: dict[str, tuple[str | None, str | None]] = {}
+    by_brand: dict[str, list[Conversation]] = {}
+    for conversation in conversations:
+        by_brand.setdefault(conversation.brand_id, []).append(conversation)
+    for brand_id, items in by_brand.items():
+        groups = repository.groups_of_brand(session, brand_id)
+        if not groups:
+            continue
+        customer_ids = {c.customer_id for c in items}
+        facts = repository.customer_facts(session, customer_ids)
+        listed = repository.listed_members(session, [g.id for g in groups], customer_ids)
+        for conversation in items:
+            owners[conversation.id] = owner_of(
+                groups, customer_id=conversation.customer_id, facts=facts[conversation.customer_id], listed=listed
+            )
+    return owners
+
+
+# assign
+
+
+def queue_rules(session: Session, queues: Sequence[Queue]) -> dict[str, QueueRules]:
+    teams = repository.queue_teams(session, [q.id for q in queues])
+    rules = {}
+    for queue in queues:
+        stages: dict[int, list[TeamShare]] = {}
+        for queue_team, organisation_id in teams[queue.id]:
+            stages.setdefault(queue_team.stage, []).append(
+                TeamShare(team_id=queue_team.team_id, organisation_id=organisation_id, share=queue_team.share)
+            )
+        rules[queue.id] = QueueRules(
+            id=queue.id,
+            stages=tuple(tuple(stages[k]) for k in sorted(stages)),
+            overflow_after_seconds=tuple(queue.overflow_after_seconds),
+            overflow_when_unavailable=queue.overflow_when_unavailable,
+            language_required=queue.language_required,
+            drop_language_after_seconds=queue.drop_language_after_seconds,
+            required_skills=tuple(SkillNeed(s["name"], int(s.get("level", 1))) for s in queue.required_skills),
+            drop_local_after_seconds=queue.drop_local_after_seconds,
+            owner_wait_seconds=queue.owner_wait_seconds,
+            sticky_seconds=queue.sticky_seconds,
+        )
+    return rules
+
+
+def candidates(session: Session, *, agent_ids: Iterable[str] | None = None) -> list[Candidate]:
+    """Every available agent (or those named) as the engine sees them, with the load they hold now."""
+    rows = repository.available_agents(session, agent_ids=list(agent_ids) if agent_ids is not None else None)
+    ids = [row.id for row in rows]
+    held = repository.loads(session, agent_ids=ids if agent_ids is not None else None)
+    limits = repository.brand_limits(session, [row.user_id for row in rows])
+    found = []
+    for row in rows:
+        capacity = {channel: _capacity(row.max_concurrent, channel) for channel in served_channels(row.channels)}
+        found.append(
+            Candidate(
+                agent_id=row.id,
+                team_id=row.team_id,
+                organisation_id=row.organisation_id,
+                site_id=row.site_id,
+                site_country=row.country,
+                presence=row.presence,
+                free_since=row.free_since,
+                languages=frozenset(str(entry.get("code", "")) for entry in row.languages),
+                skills={str(s.get("name")): int(s.get("level", 1)) for s in row.skills},
+                capacity=capacity,
+                load=held.get(row.id, {}),
+                brand_ids=frozenset(limits[row.user_id]) if row.user_id in limits else None,
+            )
+        )
+    return found
+
+
+def served_channels(team_channels: Iterable[str]) -> set[str]:
+    return {channel for served in team_channels or () for channel in SERVED_AS.get(served, (served,))}
+
+
+def _capacity(max_concurrent: Mapping[str, int], channel: str) -> int:
+    return int(max_concurrent.get(channel, DEFAULT_CAPACITY))
+
+
+def site_hours(session: Session) -> dict[str, BusinessHours]:
+    return {
+        site.id: BusinessHours(site.time_zone, site.opening_hours, site.holidays)
+        for site in session.scalars(select(Site))
+    }
+
+
+def _day_start(session: Session, brand_id: str, now: dt.datetime) -> dt.datetime:
+    """Midnight in the brand's time zone: volume shares are kept over the brand's day."""
+    brand = session.get(Brand, brand_id)
+    zone = ZoneInfo(brand.time_zone if brand else "UTC")
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def work_item(row: WaitingItem, served: Mapping[str, tuple[str, dt.datetime]]) -> WorkItem:
+    last = served.get(row.customer_id)
+    return WorkItem(
+        id=row.conversation_id,
+        brand_id=row.brand_id,
+        queue_id=row.queue_id,
+        channel=row.channel,
+        priority=row.priority,
+        waiting_since=row.waiting_since,
+        language=row.language,
+        customer_country=row.customer_country,
+        wants_local=row.wants_local,
+        owner_agent_id=row.owner_agent_id,
+        owner_team_id=row.owner_team_id,
+        last_agent_id=last[0] if last else None,
+        last_served_at=last[1] if last else None,
+    )
+
+
+def assign_waiting(session: Session, *, brand_id: str, now: dt.datetime, batch: int, result: Round) -> None:
+    """Hand the brand's waiting items of push queues to agents, most urgent and oldest first."""
+    rows = session.scalars(
+        _locked(
+            session,
+            select(WaitingItem)
+            .join(Queue, Queue.id == WaitingItem.queue_id)
+            .where(WaitingItem.brand_id == brand_id, Queue.mode == "push")
+            .order_by(WaitingItem.priority, WaitingItem.waiting_since, WaitingItem.conversation_id)
+            .limit(batch),
+            of=WaitingItem,  # not the queue's row: other rounds take other items of the same queue
+        )
+    ).all()
+    if not rows:
+        return
+    queues = session.scalars(select(Queue).where(Queue.id.in_({r.queue_id for r in rows}))).all()
+    rules = queue_rules(session, queues)
+    ledger = repository.assigned_since(session, list(rules), _day_start(session, brand_id, now))
+    pool = AgentPool(candidates(session))
+    hours = site_hours(session)
+    served = repository.last_served(session, {r.customer_id for r in rows})
+    conversations = {
+        c.id: c
+        for c in session.scalars(select(Conversation).where(Conversation.id.in_([r.conversation_id for r in rows])))
+    }
+    for row in rows:
+        item = work_item(row, served)
+        queue = rules[row.queue_id]
+        while True:
+            decision = pool.decide(item, queue, now=now, hours=hours, assigned_today=ledger[row.queue_id])
+            if decision.agent_id is None:
+                break
+            outcome = take(
+                session,
+                conversation=conversations[row.conversation_id],
+                decision=decision,
+                queue_id=row.queue_id,
+                now=now,
+                rule=decision.rule,
+            )
+            if outcome != NO_ROOM:
+                break
+            pool.withdraw(decision.agent_id)  # another round holds the agent, or its load changed
+            result.passed_over.add(decision.agent_id)
+        if decision.agent_id is None:
+            _queue_at(session, conversation=conversations[row.conversation_id], decision=decision, now=now)
+            result.waiting += 1
+        elif outcome == TAKEN:
+            pool.assign(decision.agent_id, row.channel)
+            ledger[row.queue_id][decision.organisation_id or ""] = (
+                ledger[row.queue_id].get(decision.organisation_id or "", 0) + 1
+            )
+            result.assigned += 1
+    session.flush()
+
+
+def _queue_at(session: Session, *, conversation: Conversation, decision: Decision, now: dt.datetime) -> None:
+    """Name the team and organisation the conversation waits for: they see it in their queue."""
+    if decision.organisation_id is None or (
+        conversation.organisation_id == decision.organisation_id and conversation.team_id == decision.team_id
+    ):
+        return
+    conversation.organisation_id = decision.organisation_id
+    conversation.team_id = decision.team_id
+    _handled_by(session, conversation.id, decision.organisation_id, now)
+
+
+def _handled_by(session: Session, conversation_id: str, organisation_id: str, now: dt.datetime) -> None:
+    if session.get(ConversationHandler, (conversation_id, organisation_id)) is None:
+        session.add(ConversationHandler(conversation_id=conversation_id, organisation_id=organisation_id, since=now))
+
+
+def take(
+    session: Session,
+    *,
+    conversation: Conversation,
+    decision: Decision,
+    queue_id: str | None,
+    now: dt.datetime,
+    rule: str,
+    by_user_id: str | None = None,
+) -> str:
+    """Give the conversation to the decision's agent if the agent still has room.
+
+    TAKEN; NO_ROOM when the agent is away, held by another round or full on the channel; GONE when
+    someone else took the conversation first.
+    """
+    assert decision.agent_id is not None  # noqa: S101 - callers pass a decision with an agent
+    agent_id = decision.agent_id
+    presence = session.scalar(
+        _locked(
+            session,
+            select(AgentPresence).where(AgentPresence.agent_id == agent_id, AgentPresence.presence == "available"),
+        )
+    )
+    if presence is None:
+        return NO_ROOM
+    agent = session.get(Agent, agent_id)
+    team = session.get(Team, agent.team_id) if agent else None
+    if agent is None or team is None:
+        return NO_ROOM
+    capacity = (
+        _capacity(agent.max_concurrent, conversation.channel)
+        if conversation.channel in served_channels(team.channels)
+        else 0
+    )
+    if repository.load_of(session, agent_id=agent_id, channel=conversation.channel) >= capacity:
+        return NO_ROOM
+    taken = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.agent_id.is_(None))
+        .values(
+            agent_id=agent_id,
+            team_id=agent.team_id,
+            organisation_id=agent.organisation_id,
+            assigned_at=now,
+            routing_status="assigned",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+        session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
+        return GONE
+    session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
+    session.add(
+        Assignment(
+            id=new_id(),
+            conversation_id=conversation.id,
+            customer_id=conversation.customer_id,
+            queue_id=queue_id,
+            organisation_id=agent.organisation_id,
+            team_id=agent.team_id,
+            agent_id=agent_id,
+            rule=rule,
+            by_user_id=by_user_id,
+            assigned_at=now,
+        )
+    )
+    _handled_by(session, conversation.id, agent.organisation_id, now)
+    presence.free_since = now
+    session.expire(conversation)
+    return TAKEN
+
+
+# pull
+
+
+def next_for_agent(
+    session: Session, *, agent: Agent, now: dt.datetime | None = None, scan: int = 200
+) -> Conversation | None:
+    """The oldest most urgent waiting item of the agent's queues that the agent may take, now theirs."""
+    now = now or utcnow()
+    found = candidates(session, agent_ids=[agent.id])
+    if not found:
+        return None
+    me = found[0]
+    queue_ids = select(QueueTeam.queue_id).where(QueueTeam.team_id == agent.team_id)
+    queues = session.scalars(select(Queue).where(Queue.id.in_(queue_ids))).all()
+    rules = queue_rules(session, queues)
+    hours = site_hours(session)
+    offset = 0
+    while True:
+        rows = session.scalars(
+            _locked(
+                session,
+                select(WaitingItem)
+                .where(WaitingItem.queue_id.in_(list(rules)))
+                .order_by(WaitingItem.priority, WaitingItem.waiting_since, WaitingItem.conversation_id)
+                .offset(offset)
+                .limit(scan),
+            )
+        ).all()
+        if not rows:
+            return None
+        served = repository.last_served(session, {r.customer_id for r in rows})
+        for row in rows:
+            item = work_item(row, served)
+            if not eligible(item, rules[row.queue_id], me, now=now, hours=hours):
+                continue
+            conversation = session.get(Conversation, row.conversation_id)
+            if conversation is None:
+                continue
+            decision = Decision(
+                item_id=item.id,
+                agent_id=agent.id,
+                team_id=agent.team_id,
+                organisation_id=agent.organisation_id,
+                stage=None,
+                rule="pull",
+            )
+            if not take(
+                session, conversation=conversation, decision=decision, queue_id=row.queue_id, now=now, rule="pull"
+            ):
+                return None  # the agent has no room on this channel, or went away meanwhile
+            session.refresh(conversation)
+            if conversation.agent_id == agent.id:
+                return conversation
+        offset += scan

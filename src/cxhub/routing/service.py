@@ -1,0 +1,180 @@
+"""Queues, presence and customer owners. Services flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cxhub.auth.actor import Actor
+from cxhub.conversations.models import Conversation
+from cxhub.conversations.service import resolve_brand
+from cxhub.customers.models import CustomerGroup
+from cxhub.errors import Conflict, CxhubError, Forbidden, NotFound
+from cxhub.journeys.models import Touchpoint
+from cxhub.kit.time import utcnow
+from cxhub.routing import repository
+from cxhub.routing.models import AgentPresence, PresenceInterval, Queue, QueueTeam, WaitingItem
+from cxhub.routing.schemas import QueueCreate, QueueFields, QueueRead, QueueTeamRead, QueueUpdate, SkillNeedIn
+from cxhub.workforce.models import Agent, Team
+
+
+def _require_in_house(actor: Actor | None) -> None:
+    if actor is not None and actor.is_partner:
+        raise Forbidden("only the brand's own organisation configures routing")
+
+
+def get_queue(session: Session, *, actor: Actor, queue_id: str) -> Queue:
+    queue = session.scalar(repository.readable_queues(actor).where(Queue.id == queue_id))
+    if queue is None:
+        raise NotFound("queue")
+    return queue
+
+
+def _configure(session: Session, queue: Queue, fields: QueueFields) -> None:
+    if fields.touchpoint_id is not None:
+        touchpoint = session.get(Touchpoint, fields.touchpoint_id)
+        if touchpoint is None or touchpoint.brand_id != queue.brand_id:
+            raise CxhubError("no such touchpoint for this brand", status=422, field="touchpoint_id")
+    team_ids = [t.team_id for t in fields.teams]
+    known = set(session.scalars(select(Team.id).where(Team.id.in_(team_ids)))) if team_ids else set()
+    if unknown := [t for t in team_ids if t not in known]:
+        raise CxhubError(f"no such team: {unknown[0]}", status=422, field="teams")
+    for key, value in fields.model_dump(exclude={"teams", "required_skills"}).items():
+        setattr(queue, key, value)
+    queue.required_skills = [s.model_dump() for s in fields.required_skills]
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("this brand has a queue with this name", field="name") from exc
+    session.execute(delete(QueueTeam).where(QueueTeam.queue_id == queue.id))
+    session.add_all(QueueTeam(queue_id=queue.id, **t.model_dump()) for t in fields.teams)
+    session.flush()
+
+
+def create_queue(session: Session, *, queue_create: QueueCreate, actor: Actor | None) -> Queue:
+    _require_in_house(actor)
+    brand = resolve_brand(session, queue_create.brand_id)
+    if actor is not None and actor.brand_ids is not None and brand.id not in actor.brand_ids:
+        raise CxhubError("unknown brand", status=422, field="brand_id")
+    queue = Queue(brand_id=brand.id, name=queue_create.name)
+    session.add(queue)
+    _configure(session, queue, queue_create)
+    return queue
+
+
+def update_queue(session: Session, *, queue: Queue, queue_update: QueueUpdate, actor: Actor) -> Queue:
+    _require_in_house(actor)
+    queue.name = queue_update.name
+    _configure(session, queue, queue_update)
+    return queue
+
+
+def delete_queue(session: Session, *, queue: Queue, actor: Actor) -> None:
+    """Delete a queue; what waited in it is routed again."""
+    _require_in_house(actor)
+    waiting = select(WaitingItem.conversation_id).where(WaitingItem.queue_id == queue.id)
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id.in_(waiting))
+        .values(routing_status="pending", queue_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(WaitingItem).where(WaitingItem.queue_id == queue.id))
+    session.delete(queue)
+    session.flush()
+
+
+def queue_reads(session: Session, *, queues: Sequence[Queue], actor: Actor) -> list[QueueRead]:
+    ids = [q.id for q in queues]
+    teams = repository.queue_teams(session, ids)
+    partner = actor.organisation_id if actor.is_partner else None
+    waiting = repository.waiting_counts(session, ids, organisation_id=partner)
+    return [
+        QueueRead(
+            id=q.id,
+            brand_id=q.brand_id,
+            name=q.name,
+            touchpoint_id=q.touchpoint_id,
+            channel=q.channel,
+            mode=q.mode,
+            priority=q.priority,
+            language_required=q.language_required,
+            drop_language_after_seconds=q.drop_language_after_seconds,
+            required_skills=[SkillNeedIn(**s) for s in q.required_skills],
+            drop_local_after_seconds=q.drop_local_after_seconds,
+            owner_wait_seconds=q.owner_wait_seconds,
+            sticky_seconds=q.sticky_seconds,
+            overflow_after_seconds=q.overflow_after_seconds,
+            overflow_when_unavailable=q.overflow_when_unavailable,
+            teams=[QueueTeamRead.model_validate(t) for t, org in teams[q.id] if partner in (None, org)],
+            waiting=waiting.get(q.id, 0),
+        )
+        for q in queues
+    ]
+
+
+def agent_of_user(session: Session, *, actor: Actor) -> Agent:
+    agent = session.scalar(select(Agent).where(Agent.user_id == actor.user_id))
+    if agent is None:
+        raise CxhubError("you have no agent profile: ask your team lead to create one", status=409)
+    return agent
+
+
+def set_presence(session: Session, *, agent: Agent, presence: str, now: dt.datetime | None = None) -> AgentPresence:
+    """Change an agent's presence and keep the interval it ends (occupancy is measured from them)."""
+    now = now or utcnow()
+    current = session.get(AgentPresence, agent.id, with_for_update=True)
+    if current is None:
+        current = AgentPresence(agent_id=agent.id, presence="offline", since=now, free_since=now)
+        session.add(current)
+    elif current.presence == presence:
+        return current
+    session.execute(
+        update(PresenceInterval)
+        .where(PresenceInterval.agent_id == agent.id, PresenceInterval.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    session.add(PresenceInterval(agent_id=agent.id, presence=presence, started_at=now))
+    if presence == "available":
+        current.free_since = now
+    current.presence = presence
+    current.since = now
+    session.flush()
+    return current
+
+
+def presence_of(session: Session, *, agent_ids: Collection[str]) -> dict[str, AgentPresence]:
+    if not agent_ids:
+        return {}
+    rows = session.scalars(select(AgentPresence).where(AgentPresence.agent_id.in_(list(agent_ids))))
+    return {row.agent_id: row for row in rows}
+
+
+def owner_of(
+    groups: Sequence[CustomerGroup],
+    *,
+    customer_id: str,
+    facts: tuple[str | None, set[str], int],
+    listed: Collection[tuple[str, str]],
+) -> tuple[str | None, str | None]:
+    """(owner agent, owner team) of the first group the customer belongs to: listed, or every rule it sets holds."""
+    country, sellers, orders = facts
+    for group in groups:
+        if (group.id, customer_id) in listed:
+            return group.owner_agent_id, group.owner_team_id
+        has_rule = bool(group.countries or group.sellers or group.min_lifetime_orders)
+        if not has_rule:
+            continue
+        if group.countries and country not in group.countries:
+            continue
+        if group.sellers and not {s.strip().lower() for s in group.sellers} & sellers:
+            continue
+        if group.min_lifetime_orders and orders < group.min_lifetime_orders:
+            continue
+        return group.owner_agent_id, group.owner_team_id
+    return None, None
