@@ -143,7 +143,7 @@ class BusinessHours:
         for start, end in self._stretches(self._local_date(at) - _DAY):
             if end > at:
                 return max(start, at)
-        raise AssertionError("unreachable: stretches never end")  # pragma: no cover
+        raise AssertionError("unreachable: spans never end")  # pragma: no cover
 
     def open_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Open time in [start, end), exact to the microsecond; zero when end <= start."""
@@ -185,27 +185,21 @@ class BusinessHours:
             if wanted <= closes - opens:
                 return opens + wanted
             wanted -= closes - opens
-        raise AssertionError("unreachable: stretches never end")  # pragma: no cover
+        raise AssertionError("unreachable: spans never end")  # pragma: no cover
 
     def _local_date(self, at: dt.datetime) -> dt.date:
         return at.astimezone(self._zone).date()
 
     def _stretches(self, first: dt.date, last: dt.date | None = None) -> Iterator[Span]:
-        """Open stretches of the local dates first..last (no end: forever), ascending, touching ones joined."""
-        pending: Span | None = None
+        """Open spans of the local dates first..last (no end: forever), ascending.
+
+        Spans never overlap; one that ends as the next begins (at midnight) simply hands over, so callers walk
+        across it as one stretch without the spans being joined (a 24/7 site's would never end).
+        """
         day = first
         while last is None or day <= last:
-            for opens, closes in self._local_day(day):
-                if pending is None:
-                    pending = (opens, closes)
-                elif opens <= pending[1]:
-                    pending = (pending[0], max(pending[1], closes))
-                else:
-                    yield pending
-                    pending = (opens, closes)
+            yield from self._local_day(day)
             day += _DAY
-        if pending is not None:
-            yield pending
 
     def _local_day(self, day: dt.date) -> tuple[Span, ...]:
         spans = self._days.get(day)
