@@ -1,11 +1,12 @@
 """Business-hours calendars: a site's local opening intervals and holidays, evaluated in its own time zone.
 
 Opening intervals are wall-clock times in the site's zone. Each boundary is the first instant at which the
-site's clock shows that time. So a boundary inside the spring-forward gap falls at the gap's end (08:00 on the
-day the clocks skip 08:00-09:00 opens at 09:00 summer time), and a boundary inside the repeated hour of autumn
-takes its first reading: an interval that covers the repeated hour is open both times round (00:00-24:00 is 25
-real hours that day), one that ends inside it closes at the first reading and does not open again. Put another
-way, a site is open while the latest time its clock has shown lies inside an opening interval.
+site's clock shows that time. So a boundary inside the spring-forward gap falls at the gap's end (in Dublin an
+opening at 01:30 on the last Sunday of March opens at 02:00 summer time), and a boundary inside the repeated
+hour of autumn takes its first reading: an interval that covers the repeated hour is open both times round
+(00:00-24:00 is 25 real hours that day), one that ends inside it closes at the first reading and does not open
+again. Put another way, a site is open while the latest time its clock has shown lies inside an opening
+interval.
 
 Intervals that meet across midnight (mon 22:00-24:00, tue 00:00-06:00) make one continuous stretch.
 """
@@ -140,10 +141,10 @@ class BusinessHours:
             return at
         if self._never:
             return None
-        for start, end in self._stretches(self._local_date(at) - _DAY):
+        for start, end in self._spans(self._local_date(at) - _DAY):
             if end > at:
                 return max(start, at)
-        raise AssertionError("unreachable: stretches never end")  # pragma: no cover
+        raise AssertionError("unreachable: spans never end")  # pragma: no cover
 
     def open_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Open time in [start, end), exact to the microsecond; zero when end <= start."""
@@ -155,7 +156,7 @@ class BusinessHours:
         if self._never:
             return _ZERO
         total = _ZERO
-        for opens, closes in self._stretches(self._local_date(start) - _DAY, self._local_date(end) + _DAY):
+        for opens, closes in self._spans(self._local_date(start) - _DAY, self._local_date(end) + _DAY):
             if opens >= end:
                 break
             if closes > start:
@@ -178,34 +179,28 @@ class BusinessHours:
     def _add(self, start: dt.datetime, wanted: dt.timedelta) -> dt.datetime:
         if self._always or wanted == _ZERO:
             return start + wanted
-        for opens, closes in self._stretches(self._local_date(start) - _DAY):
+        for opens, closes in self._spans(self._local_date(start) - _DAY):
             if closes <= start:
                 continue
             opens = max(opens, start)
             if wanted <= closes - opens:
                 return opens + wanted
             wanted -= closes - opens
-        raise AssertionError("unreachable: stretches never end")  # pragma: no cover
+        raise AssertionError("unreachable: spans never end")  # pragma: no cover
 
     def _local_date(self, at: dt.datetime) -> dt.date:
         return at.astimezone(self._zone).date()
 
-    def _stretches(self, first: dt.date, last: dt.date | None = None) -> Iterator[Span]:
-        """Open stretches of the local dates first..last (no end: forever), ascending, touching ones joined."""
-        pending: Span | None = None
+    def _spans(self, first: dt.date, last: dt.date | None = None) -> Iterator[Span]:
+        """Open spans of the local dates first..last (no end: forever), ascending.
+
+        Spans never overlap; one that ends as the next begins (at midnight) simply hands over, so callers walk
+        across it as one stretch without the spans being joined (a 24/7 site's would never end).
+        """
         day = first
         while last is None or day <= last:
-            for opens, closes in self._local_day(day):
-                if pending is None:
-                    pending = (opens, closes)
-                elif opens <= pending[1]:
-                    pending = (pending[0], max(pending[1], closes))
-                else:
-                    yield pending
-                    pending = (opens, closes)
+            yield from self._local_day(day)
             day += _DAY
-        if pending is not None:
-            yield pending
 
     def _local_day(self, day: dt.date) -> tuple[Span, ...]:
         spans = self._days.get(day)
@@ -250,7 +245,7 @@ class BusinessHours:
         starts: list[float] = []
         closes: list[float] = []
         # local dates within two days of the UTC date cover every offset, and a repeated hour over midnight
-        for opens, shuts in self._stretches(begins.date() - 2 * _DAY, begins.date() + 2 * _DAY):
+        for opens, shuts in self._spans(begins.date() - 2 * _DAY, begins.date() + 2 * _DAY):
             if opens < ends and shuts > begins:
                 starts.append(opens.timestamp())
                 closes.append(shuts.timestamp())

@@ -96,6 +96,8 @@ def _reached(
     clock: BusinessHours, started_at: dt.datetime, pauses: list[Pause], wanted: dt.timedelta
 ) -> dt.datetime | None:
     """When the counted time reaches `wanted`; None if a pause that never ends comes first."""
+    if wanted <= dt.timedelta(0):
+        return started_at
     if clock.next_open(started_at) is None:
         return None
     for begins, ends in _running(started_at, pauses):
