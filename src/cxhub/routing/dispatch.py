@@ -26,7 +26,7 @@ from cxhub.kit.hours import BusinessHours
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 from cxhub.routing import repository
-from cxhub.routing.engine import Candidate, Decision, QueueRules, SkillNeed, TeamShare, WorkItem, eligible
+from cxhub.routing.engine import Candidate, Decision, OpeningHours, QueueRules, SkillNeed, TeamShare, WorkItem, eligible
 from cxhub.routing.models import AgentPresence, Assignment, Queue, QueueTeam, WaitingItem
 from cxhub.routing.pool import AgentPool
 from cxhub.routing.service import owner_of
@@ -437,7 +437,7 @@ def next_for_agent(
     queue_ids = select(QueueTeam.queue_id).where(QueueTeam.team_id == agent.team_id)
     queues = session.scalars(select(Queue).where(Queue.id.in_(queue_ids))).all()
     rules = queue_rules(session, queues)
-    hours = site_hours(session)
+    hours: dict[str, OpeningHours] = {me.site_id: BusinessHours.always()}  # who asks for work is at work
     offset = 0
     while True:
         rows = session.scalars(

@@ -11,7 +11,6 @@ from cxhub.auth.schemas import StrictModel
 
 Presence = Literal["available", "busy", "away", "offline"]
 Mode = Literal["push", "pull"]
-Seconds = Field(ge=0, le=30 * 86_400)
 
 
 class SkillNeedIn(StrictModel):
@@ -34,7 +33,7 @@ class QueueFields(StrictModel):
     drop_language_after_seconds: int | None = Field(None, ge=0, le=30 * 86_400, description="None: never.")
     required_skills: list[SkillNeedIn] = Field(default_factory=list, max_length=20)
     drop_local_after_seconds: int | None = Field(300, ge=0, le=30 * 86_400, description="None: never.")
-    owner_wait_seconds: int = Seconds
+    owner_wait_seconds: int = Field(0, ge=0, le=30 * 86_400, description="How long an item waits for its named owner.")
     sticky_seconds: int = Field(86_400, ge=0, le=365 * 86_400)
     overflow_after_seconds: list[int] = Field(
         default_factory=list, max_length=9, description="Element k: the wait after which stage k+1 opens."

@@ -43,7 +43,7 @@ def _configure(session: Session, queue: Queue, fields: QueueFields) -> None:
     known = set(session.scalars(select(Team.id).where(Team.id.in_(team_ids)))) if team_ids else set()
     if unknown := [t for t in team_ids if t not in known]:
         raise CxhubError(f"no such team: {unknown[0]}", status=422, field="teams")
-    for key, value in fields.model_dump(exclude={"teams", "required_skills"}).items():
+    for key, value in fields.model_dump(exclude={"teams", "required_skills", "brand_id", "name"}).items():
         setattr(queue, key, value)
     queue.required_skills = [s.model_dump() for s in fields.required_skills]
     try:
