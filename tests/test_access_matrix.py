@@ -26,7 +26,10 @@ from cxhub.conversations.models import Conversation
 from cxhub.conversations.service import assign_conversation, keep_dead_letter, store_attachment
 from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.demo import DEMO_USERS
+from cxhub.customers.models import CustomerGroup
 from cxhub.jobs.models import Job
+from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
+from cxhub.routing.models import Queue
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
@@ -41,6 +44,7 @@ class Route:
     scoped: str | None  # the kind of record whose organisation decides the scope
     success: int
     in_house_only: bool = False  # creating organisations and brands is the brand's own business
+    needs_agent: bool = False  # about the caller's own agent profile: 409 for users who have none
 
 
 ROUTES = [
@@ -94,6 +98,29 @@ ROUTES = [
     Route("POST", "/api/v1/channel-sources", P.CHANNELS_MANAGE, None, 201),
     Route("POST", "/api/v1/webhooks/{source_name}", None, None, 401),  # a token is no signature
     Route("POST", "/api/v1/jobs/{job_id}/requeue", P.JOBS_MANAGE, None, 200),
+    Route("GET", "/api/v1/lifecycle-stages", P.JOURNEYS_READ, None, 200),
+    Route("POST", "/api/v1/lifecycle-stages", P.JOURNEYS_MANAGE, None, 201, in_house_only=True),
+    Route("PATCH", "/api/v1/lifecycle-stages/{stage_id}", P.JOURNEYS_MANAGE, None, 200, in_house_only=True),
+    Route("DELETE", "/api/v1/lifecycle-stages/{stage_id}", P.JOURNEYS_MANAGE, None, 204, in_house_only=True),
+    Route("GET", "/api/v1/touchpoints", P.JOURNEYS_READ, None, 200),
+    Route("POST", "/api/v1/touchpoints", P.JOURNEYS_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/touchpoints/{touchpoint_id}", P.JOURNEYS_READ, None, 200),
+    Route("PATCH", "/api/v1/touchpoints/{touchpoint_id}", P.JOURNEYS_MANAGE, None, 200, in_house_only=True),
+    Route("DELETE", "/api/v1/touchpoints/{touchpoint_id}", P.JOURNEYS_MANAGE, None, 204, in_house_only=True),
+    Route("GET", "/api/v1/classification-rules", P.JOURNEYS_READ, None, 200),
+    Route("POST", "/api/v1/classification-rules", P.JOURNEYS_MANAGE, None, 201, in_house_only=True),
+    Route("DELETE", "/api/v1/classification-rules/{rule_id}", P.JOURNEYS_MANAGE, None, 204, in_house_only=True),
+    Route("PUT", "/api/v1/conversations/{conversation_id}/touchpoint", P.CONVERSATIONS_CLASSIFY, "conversation", 200),
+    Route("GET", "/api/v1/queues", P.ROUTING_READ, None, 200),
+    Route("POST", "/api/v1/queues", P.ROUTING_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/queues/{queue_id}", P.ROUTING_READ, None, 200),
+    Route("PUT", "/api/v1/queues/{queue_id}", P.ROUTING_MANAGE, None, 200, in_house_only=True),
+    Route("DELETE", "/api/v1/queues/{queue_id}", P.ROUTING_MANAGE, None, 204, in_house_only=True),
+    Route("PUT", "/api/v1/me/presence", P.ROUTING_WORK, None, 200, needs_agent=True),
+    Route("POST", "/api/v1/me/next", P.ROUTING_WORK, None, 200, needs_agent=True),
+    Route("GET", "/api/v1/customer-groups", P.ROUTING_READ, None, 200),
+    Route("POST", "/api/v1/customer-groups", P.ROUTING_MANAGE, None, 201, in_house_only=True),
+    Route("DELETE", "/api/v1/customer-groups/{group_id}", P.ROUTING_MANAGE, None, 204, in_house_only=True),
 ]
 
 
@@ -110,6 +137,8 @@ def expected(route: Route, role: Role, is_partner: bool, target: str) -> int:
         return 403
     if new_record and is_partner and target == OTHER:
         return 422  # the organisation, site or team named in the body is unknown to them
+    if route.needs_agent and role not in (Role.AGENT, Role.TEAM_LEAD):
+        return 409  # only agents and team leads have agent profiles in the demo
     return route.success
 
 
@@ -120,6 +149,7 @@ class Records:
     tokens: dict[str, str]  # user e-mail -> a token id of theirs
     dead_job_id: str
     dead_letter_id: str
+    journey: dict[str, str]  # a stage with no touchpoints, a touchpoint no queue serves, a rule, a queue, a group
 
 
 @pytest.fixture
@@ -196,7 +226,16 @@ def records(world: Session) -> Records:
     )
     create_source(world, source_create=ChannelSourceCreate(name="matrix", adapter="api"), actor=None)
     world.commit()
-    return Records(by_org, brand.id, tokens, job.id, dead_letter.id)
+    journey = {
+        "stage": world.scalars(select(LifecycleStage).where(LifecycleStage.name == "renew")).one().id,
+        "touchpoint": world.scalars(select(Touchpoint).where(Touchpoint.name == "pre-sale question")).one().id,
+        "fallback": world.scalars(select(Touchpoint).where(Touchpoint.fallback.is_(True))).one().id,
+        "rule": world.scalars(select(ClassificationRule).order_by(ClassificationRule.id)).first().id,  # type: ignore[union-attr]
+        "queue": world.scalars(select(Queue).where(Queue.name == "E-mail")).one().id,
+        "group": world.scalars(select(CustomerGroup)).first().id,  # type: ignore[union-attr]
+        "team": world.scalars(select(Team).where(Team.name == "Dublin Care")).one().id,
+    }
+    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey)
 
 
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
@@ -221,6 +260,11 @@ def _request(
         source_name="matrix",
         job_id=records.dead_job_id,
         token_id=records.tokens[email if target == OWN else next(e for e in records.tokens if e != email)],
+        stage_id=records.journey["stage"],
+        touchpoint_id=records.journey["touchpoint"],
+        rule_id=records.journey["rule"],
+        queue_id=records.journey["queue"],
+        group_id=records.journey["group"],
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -255,6 +299,24 @@ def _request(
         ("POST", "/api/v1/conversations/{conversation_id}/notes"): {"text": "Called the courier."},
         ("POST", "/api/v1/conversations/{conversation_id}/replies"): {"text": "It ships today."},
         ("POST", "/api/v1/channel-sources"): {"name": f"matrix-{target}", "adapter": "voice"},
+        ("POST", "/api/v1/lifecycle-stages"): {"name": f"loyalty {target}"},
+        ("PATCH", "/api/v1/lifecycle-stages/{stage_id}"): {"position": 9},
+        ("POST", "/api/v1/touchpoints"): {"stage_id": records.journey["stage"], "name": f"renewal {target}"},
+        ("PATCH", "/api/v1/touchpoints/{touchpoint_id}"): {"touch": "high_tech"},
+        ("POST", "/api/v1/classification-rules"): {"touchpoint_id": records.journey["touchpoint"], "pattern": "stock"},
+        ("PUT", "/api/v1/conversations/{conversation_id}/touchpoint"): {"touchpoint_id": records.journey["fallback"]},
+        ("POST", "/api/v1/queues"): {"name": f"Matrix {target}"},
+        ("PUT", "/api/v1/queues/{queue_id}"): {
+            "name": "E-mail",
+            "channel": "email",
+            "teams": [{"team_id": records.journey["team"]}],
+        },
+        ("PUT", "/api/v1/me/presence"): {"presence": "busy"},
+        ("POST", "/api/v1/customer-groups"): {
+            "name": f"Matrix {target}",
+            "countries": ["IE"],
+            "owner_team_id": records.journey["team"],
+        },
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",
             "external_id": f"matrix-{email}-{target}",

@@ -155,6 +155,7 @@ class Problem(BaseModel):
 
 
 _DESCRIPTIONS = {
+    400: "The body cannot be read as the content type it declares (e.g. a broken multipart form)",
     401: "No valid bearer token",
     403: "In scope, but the permission is missing",
     404: "Missing, or not yours to see",

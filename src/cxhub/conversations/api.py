@@ -372,7 +372,7 @@ def create_note(
     tags=["conversations"],
     status_code=201,
     response_model=AttachmentRead,
-    responses=error_responses(403, 404, 415),
+    responses=error_responses(400, 403, 404, 415),
 )
 async def upload_attachment(
     request: Request,

@@ -35,14 +35,16 @@ def get_queue(session: Session, *, actor: Actor, queue_id: str) -> Queue:
 
 
 def _configure(session: Session, queue: Queue, fields: QueueFields) -> None:
-    if fields.touchpoint_id is not None:
-        touchpoint = session.get(Touchpoint, fields.touchpoint_id)
-        if touchpoint is None or touchpoint.brand_id != queue.brand_id:
-            raise CxhubError("no such touchpoint for this brand", status=422, field="touchpoint_id")
-    team_ids = [t.team_id for t in fields.teams]
-    known = set(session.scalars(select(Team.id).where(Team.id.in_(team_ids)))) if team_ids else set()
-    if unknown := [t for t in team_ids if t not in known]:
-        raise CxhubError(f"no such team: {unknown[0]}", status=422, field="teams")
+    with session.no_autoflush:  # nothing is written until the configuration is known to be valid
+        if fields.touchpoint_id is not None:
+            touchpoint = session.get(Touchpoint, fields.touchpoint_id)
+            if touchpoint is None or touchpoint.brand_id != queue.brand_id:
+                raise CxhubError("no such touchpoint for this brand", status=422, field="touchpoint_id")
+        team_ids = [t.team_id for t in fields.teams]
+        known = set(session.scalars(select(Team.id).where(Team.id.in_(team_ids)))) if team_ids else set()
+        if unknown := [t for t in team_ids if t not in known]:
+            raise CxhubError(f"no such team: {unknown[0]}", status=422, field="teams")
+    session.add(queue)
     for key, value in fields.model_dump(exclude={"teams", "required_skills", "brand_id", "name"}).items():
         setattr(queue, key, value)
     queue.required_skills = [s.model_dump() for s in fields.required_skills]
@@ -62,7 +64,6 @@ def create_queue(session: Session, *, queue_create: QueueCreate, actor: Actor | 
     if actor is not None and actor.brand_ids is not None and brand.id not in actor.brand_ids:
         raise CxhubError("unknown brand", status=422, field="brand_id")
     queue = Queue(brand_id=brand.id, name=queue_create.name)
-    session.add(queue)
     _configure(session, queue, queue_create)
     return queue
 
