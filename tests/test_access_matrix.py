@@ -24,9 +24,8 @@ from cxhub.channels.service import create_source
 from cxhub.config import get_settings
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.service import assign_conversation, keep_dead_letter, store_attachment
-from cxhub.customers.models import Customer, CustomerIdentity
+from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
-from cxhub.customers.models import CustomerGroup
 from cxhub.jobs.models import Job
 from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
 from cxhub.routing.models import Queue

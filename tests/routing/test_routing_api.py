@@ -91,9 +91,7 @@ def test_a_night_time_email_goes_to_manila(client: TestClient, world: Session, t
 
 
 @pytest.mark.postgres
-def test_an_account_customers_email_goes_to_the_named_owner(
-    client: TestClient, world: Session, token_for: Any
-) -> None:
+def test_an_account_customers_email_goes_to_the_named_owner(client: TestClient, world: Session, token_for: Any) -> None:
     headers = token_for(ADMIN)
     conversation_id = post(
         client,
