@@ -119,7 +119,7 @@ while idle < 5:
         progress = 1
     idle = 0 if progress else idle + 1
     time.sleep(0.01)
-"""
+"""  # noqa: S608 - a program for the child process, not SQL
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
