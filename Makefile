@@ -38,6 +38,7 @@ demo: install
 	@echo "    lead@atlantic.example    team_lead        Atlantic CX (partner, Lisbon)"
 	@echo "    agent@atlantic.example   agent            Atlantic CX"
 	@echo "    agent@pacific.example    agent            Pacific Contact (partner, Manila)"
+	@echo "    sydney@pacific.example   agent            Pacific Contact (partner, Sydney)"
 	@echo
 	$(BIN)/cxhub serve
 
