@@ -398,6 +398,8 @@ PAGES = [
     Route("GET", "/conversations/{conversation_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/customers/{customer_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/channels", P.CHANNELS_MANAGE, None, 200),
+    Route("GET", "/inbox", P.ROUTING_WORK, None, 200, needs_agent=True),
+    Route("GET", "/queues", P.ROUTING_READ, None, 200),
 ]
 
 

@@ -358,6 +358,7 @@ def take(
     now: dt.datetime,
     rule: str,
     by_user_id: str | None = None,
+    check_room: bool = True,
 ) -> str:
     """Give the conversation to the decision's agent if the agent still has room.
 
@@ -366,13 +367,8 @@ def take(
     """
     assert decision.agent_id is not None  # noqa: S101 - callers pass a decision with an agent
     agent_id = decision.agent_id
-    presence = session.scalar(
-        _locked(
-            session,
-            select(AgentPresence).where(AgentPresence.agent_id == agent_id, AgentPresence.presence == "available"),
-        )
-    )
-    if presence is None:
+    presence = session.scalar(_locked(session, select(AgentPresence).where(AgentPresence.agent_id == agent_id)))
+    if check_room and (presence is None or presence.presence != "available"):
         return NO_ROOM
     agent = session.get(Agent, agent_id)
     team = session.get(Team, agent.team_id) if agent else None
@@ -383,7 +379,7 @@ def take(
         if conversation.channel in served_channels(team.channels)
         else 0
     )
-    if repository.load_of(session, agent_id=agent_id, channel=conversation.channel) >= capacity:
+    if check_room and repository.load_of(session, agent_id=agent_id, channel=conversation.channel) >= capacity:
         return NO_ROOM
     taken = session.execute(
         update(Conversation)
@@ -417,7 +413,8 @@ def take(
         )
     )
     _handled_by(session, conversation.id, agent.organisation_id, now)
-    presence.free_since = now
+    if presence is not None:
+        presence.free_since = now
     session.expire(conversation)
     return TAKEN
 

@@ -1,0 +1,158 @@
+"""What an agent's inbox and a team lead's queue view show: queries over conversations, waits and presence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxhub.auth.actor import Actor
+from cxhub.auth.models import User
+from cxhub.conversations.models import Conversation
+from cxhub.conversations.repository import readable_conversations
+from cxhub.customers.models import Customer
+from cxhub.customers.service import customer_read
+from cxhub.routing.models import AgentPresence, Queue, QueueTeam, WaitingItem
+from cxhub.routing.repository import HOLDING, readable_queues
+from cxhub.workforce.models import Agent, Team
+
+MINE = ("new", "open", "pending_customer")
+INBOX_SIZE = 100
+
+
+def customer_names(session: Session, customer_ids: set[str], actor: Actor) -> dict[str, str]:
+    """Each customer's name as the viewer may see it, else their first identifier shown, else "unknown"."""
+    names = {}
+    for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_ids))) if customer_ids else ():
+        shown = customer_read(session, customer=customer, actor=actor)
+        names[customer.id] = shown.name or next((i.value for i in shown.identities if i.value), None) or "unknown"
+    return names
+
+
+def my_conversations(
+    session: Session, *, actor: Actor, agent: Agent, status: str = "", channel: str = ""
+) -> list[Conversation]:
+    statement = readable_conversations(actor).where(Conversation.agent_id == agent.id)
+    statement = (
+        statement.where(Conversation.status == status) if status else statement.where(Conversation.status.in_(MINE))
+    )
+    if channel:
+        statement = statement.where(Conversation.channel == channel)
+    order = (Conversation.priority, Conversation.last_inbound_at.desc(), Conversation.id)
+    return list(session.scalars(statement.order_by(*order).limit(INBOX_SIZE)))
+
+
+def my_queue_items(session: Session, *, actor: Actor, agent: Agent, channel: str = "") -> list[tuple[Any, ...]]:
+    """(conversation, queue name, waiting since) waiting in the queues the agent's team serves, most urgent first.
+
+    A partner sees only the items queued at its own organisation.
+    """
+    served = select(QueueTeam.queue_id).where(QueueTeam.team_id == agent.team_id)
+    statement = (
+        readable_conversations(actor)
+        .join(WaitingItem, WaitingItem.conversation_id == Conversation.id)
+        .join(Queue, Queue.id == WaitingItem.queue_id)
+        .where(WaitingItem.queue_id.in_(served))
+        .add_columns(Queue.name, WaitingItem.waiting_since)
+    )
+    if actor.is_partner:
+        statement = statement.where(Conversation.organisation_id == actor.organisation_id)
+    if channel:
+        statement = statement.where(WaitingItem.channel == channel)
+    order = (WaitingItem.priority, WaitingItem.waiting_since, WaitingItem.conversation_id)
+    return [tuple(row) for row in session.execute(statement.order_by(*order).limit(INBOX_SIZE))]
+
+
+def inbox_fingerprint(session: Session, *, actor: Actor, agent_id: str) -> tuple[Any, ...]:
+    """Changes whenever the inbox would show something else: the live stream sends an event then."""
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        return ()
+    mine = session.execute(
+        select(func.count(), func.max(Conversation.updated_at)).where(
+            Conversation.agent_id == agent_id, Conversation.status.in_(MINE)
+        )
+    ).one()
+    served = select(QueueTeam.queue_id).where(QueueTeam.team_id == agent.team_id)
+    waiting = session.execute(
+        select(func.count(), func.max(WaitingItem.waiting_since), func.min(WaitingItem.conversation_id)).where(
+            WaitingItem.queue_id.in_(served)
+        )
+    ).one()
+    presence = session.scalar(select(AgentPresence.presence).where(AgentPresence.agent_id == agent_id))
+    return (*mine, *waiting, presence)
+
+
+@dataclass(frozen=True)
+class QueueState:
+    queue: Queue
+    waiting: int
+    oldest: dt.datetime | None
+    items: list[tuple[Conversation, dt.datetime]]
+
+
+@dataclass(frozen=True)
+class AgentState:
+    agent_id: str
+    name: str
+    team: str
+    presence: str
+    since: dt.datetime | None
+    load: dict[str, int]
+
+
+def queue_states(session: Session, *, actor: Actor, items_per_queue: int = 20) -> list[QueueState]:
+    """Each queue in scope with what waits in it (a partner: what waits at its own organisation)."""
+    queues = session.scalars(readable_queues(actor).order_by(Queue.name)).all()
+    states = []
+    for queue in queues:
+        statement = (
+            readable_conversations(actor)
+            .join(WaitingItem, WaitingItem.conversation_id == Conversation.id)
+            .where(WaitingItem.queue_id == queue.id)
+        )
+        if actor.is_partner:
+            statement = statement.where(Conversation.organisation_id == actor.organisation_id)
+        counted = session.execute(statement.with_only_columns(func.count(), func.min(WaitingItem.waiting_since))).one()
+        rows = session.execute(
+            statement.add_columns(WaitingItem.waiting_since)
+            .order_by(WaitingItem.priority, WaitingItem.waiting_since)
+            .limit(items_per_queue)
+        ).all()
+        states.append(QueueState(queue, counted[0], counted[1], [(r[0], r[1]) for r in rows]))
+    return states
+
+
+def agent_states(session: Session, *, actor: Actor) -> list[AgentState]:
+    """Agents in scope with their presence and what they hold per channel."""
+    statement = (
+        select(Agent.id, User.name, Team.name, AgentPresence.presence, AgentPresence.since)
+        .join(User, User.id == Agent.user_id)
+        .join(Team, Team.id == Agent.team_id)
+        .outerjoin(AgentPresence, AgentPresence.agent_id == Agent.id)
+    )
+    if actor.is_partner:
+        statement = statement.where(Agent.organisation_id == actor.organisation_id)
+    rows = session.execute(statement.order_by(Team.name, User.name)).all()
+    loads: dict[str, dict[str, int]] = {}
+    ids = [r[0] for r in rows]
+    if ids:
+        for agent_id, channel, count in session.execute(
+            select(Conversation.agent_id, Conversation.channel, func.count())
+            .where(Conversation.agent_id.in_(ids), Conversation.status.in_(HOLDING))
+            .group_by(Conversation.agent_id, Conversation.channel)
+        ).all():
+            loads.setdefault(agent_id or "", {})[channel] = count
+    return [AgentState(r[0], r[1], r[2], r[3] or "offline", r[4], loads.get(r[0], {})) for r in rows]
+
+
+def team_agents(session: Session, *, actor: Actor) -> Sequence[tuple[str, str]]:
+    """(agent id, name) an item can be handed to by this team lead."""
+    statement = select(Agent.id, User.name).join(User, User.id == Agent.user_id)
+    if actor.is_partner:
+        statement = statement.where(Agent.organisation_id == actor.organisation_id)
+    return [(a, n) for a, n in session.execute(statement.order_by(User.name)).all()]
