@@ -28,7 +28,7 @@ from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
 from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
-from cxhub.routing.models import Queue
+from cxhub.routing.models import Queue, SlaPolicy
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 P = Permission
@@ -120,6 +120,10 @@ ROUTES = [
     Route("GET", "/api/v1/customer-groups", P.ROUTING_READ, None, 200),
     Route("POST", "/api/v1/customer-groups", P.ROUTING_MANAGE, None, 201, in_house_only=True),
     Route("DELETE", "/api/v1/customer-groups/{group_id}", P.ROUTING_MANAGE, None, 204, in_house_only=True),
+    Route("GET", "/api/v1/sla-policies", P.ROUTING_READ, None, 200),
+    Route("POST", "/api/v1/sla-policies", P.ROUTING_MANAGE, None, 201, in_house_only=True),
+    Route("PUT", "/api/v1/sla-policies/{policy_id}", P.ROUTING_MANAGE, None, 200, in_house_only=True),
+    Route("DELETE", "/api/v1/sla-policies/{policy_id}", P.ROUTING_MANAGE, None, 204, in_house_only=True),
 ]
 
 
@@ -233,6 +237,7 @@ def records(world: Session) -> Records:
         "queue": world.scalars(select(Queue).where(Queue.name == "E-mail")).one().id,
         "group": world.scalars(select(CustomerGroup)).first().id,  # type: ignore[union-attr]
         "team": world.scalars(select(Team).where(Team.name == "Dublin Care")).one().id,
+        "policy": world.scalars(select(SlaPolicy).where(SlaPolicy.name == "Chat: answer within 2 minutes")).one().id,
     }
     return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey)
 
@@ -264,6 +269,7 @@ def _request(
         rule_id=records.journey["rule"],
         queue_id=records.journey["queue"],
         group_id=records.journey["group"],
+        policy_id=records.journey["policy"],
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -311,6 +317,11 @@ def _request(
             "teams": [{"team_id": records.journey["team"]}],
         },
         ("PUT", "/api/v1/me/presence"): {"presence": "busy"},
+        ("POST", "/api/v1/sla-policies"): {"name": f"Matrix {target}", "first_response_seconds": 60},
+        ("PUT", "/api/v1/sla-policies/{policy_id}"): {
+            "name": "Chat: answer within 2 minutes",
+            "first_response_seconds": 90,
+        },
         ("POST", "/api/v1/customer-groups"): {
             "name": f"Matrix {target}",
             "countries": ["IE"],

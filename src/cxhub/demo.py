@@ -21,8 +21,8 @@ from cxhub.customers.service import create_group
 from cxhub.journeys.schemas import RuleCreate, SourcingIn, TouchpointCreate
 from cxhub.journeys.service import create_default_stages, create_rule, create_touchpoint
 from cxhub.models_registry import metadata
-from cxhub.routing.schemas import QueueCreate, QueueTeamIn
-from cxhub.routing.service import create_queue, set_presence
+from cxhub.routing.schemas import QueueCreate, QueueTeamIn, SlaPolicyCreate
+from cxhub.routing.service import create_policy, create_queue, set_presence
 from cxhub.workforce import service
 from cxhub.workforce.models import Agent, Brand, Organisation, Team
 from cxhub.workforce.schemas import (
@@ -280,6 +280,14 @@ QUEUES: dict[str, tuple[str, str | None, list[tuple[str, int, float]], list[int]
     "Reviews": ("review", None, [("Dublin Care", 0, 1.0)], []),
     "Social": ("social", None, [("Dublin Care", 0, 1.0)], []),
 }
+DUBLIN_DAY = {day: [("08:00", "20:00")] for day in WEEKDAYS}
+# policy: (channel, touchpoint, first response seconds, resolution seconds, business hours)
+SLA_POLICIES: dict[str, tuple[str | None, str | None, int, int | None, bool]] = {
+    "Chat: answer within 2 minutes": ("chat", None, 120, 3600, False),
+    "E-mail: answer within 8 business hours": ("email", None, 8 * 3600, 3 * 12 * 3600, True),
+    "Order status e-mail: answer within 4 business hours": ("email", "order status", 4 * 3600, 12 * 3600, True),
+    "Reviews and posts: answer within a day": (None, "review reply", 86_400, None, False),
+}
 ACCOUNT_OWNER = "agent@lumen.example"  # Homeplace Retail's account customers
 
 
@@ -337,5 +345,23 @@ def load_routing(session: Session) -> None:
         ),
         actor=None,
     )
+    for policy_name, (policy_channel, policy_touchpoint, first, resolution, business) in SLA_POLICIES.items():
+        create_policy(
+            session,
+            policy_create=SlaPolicyCreate(
+                brand_id=brand.id,
+                name=policy_name,
+                channel=policy_channel,
+                touchpoint_id=touchpoints[policy_touchpoint].id if policy_touchpoint else None,
+                first_response_seconds=first,
+                resolution_seconds=resolution,
+                business_hours=business,
+                time_zone="Europe/Dublin",
+                opening_hours=DUBLIN_DAY if business else {},
+                escalate_priority=1,
+                notify_emails=["lead@lumen.example"],
+            ),
+            actor=None,
+        )
     for agent in session.scalars(select(Agent)):
         set_presence(session, agent=agent, presence="available")

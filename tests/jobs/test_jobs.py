@@ -34,6 +34,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def only_these_tests_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other domains' periodic jobs (routing's dispatch round, every second) stay out of these counts."""
+    monkeypatch.setattr(service, "_PERIODIC", {})
+
+
 @pytest.fixture
 def job_db(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "postgres":

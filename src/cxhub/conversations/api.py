@@ -245,6 +245,7 @@ def conversation_reads(session: Session, conversations: Sequence[Conversation]) 
     names = assignment_names(session, conversations)
     touchpoints = labels.names(session, "touchpoint", {c.touchpoint_id for c in conversations if c.touchpoint_id})
     queues = labels.names(session, "queue", {c.queue_id for c in conversations if c.queue_id})
+    clocks = labels.details(session, "sla", [c.id for c in conversations])
 
     def ref(table: dict[str, str], key: str | None) -> Ref | None:
         return Ref(id=key, name=table[key]) if key and key in table else None
@@ -252,7 +253,12 @@ def conversation_reads(session: Session, conversations: Sequence[Conversation]) 
     return [
         ConversationRead.model_validate(
             {
-                **{k: getattr(c, k) for k in ConversationRead.model_fields if k not in ("touchpoint", "assignment")},
+                **{
+                    k: getattr(c, k)
+                    for k in ConversationRead.model_fields
+                    if k not in ("touchpoint", "assignment", "sla")
+                },
+                "sla": clocks.get(c.id, []),
                 "touchpoint": ref(touchpoints, c.touchpoint_id),
                 "assignment": AssignmentRead(
                     queue=ref(queues, c.queue_id),

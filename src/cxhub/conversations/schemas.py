@@ -105,6 +105,17 @@ class AssignmentRead(BaseModel):
     since: dt.datetime | None = Field(description="When the agent took it.")
 
 
+class SlaClockRead(BaseModel):
+    clock: str = Field(description="first_response or resolution")
+    policy_id: str
+    status: str = Field(description="running, paused, at_risk, met or breached")
+    target_seconds: int
+    due_at: dt.datetime | None = Field(
+        description="When the target is reached if nothing pauses it; null while paused."
+    )
+    met_at: dt.datetime | None
+
+
 class ConversationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -134,6 +145,7 @@ class ConversationRead(BaseModel):
     routing_status: str | None = Field(description="pending, queued, assigned, unrouted, or null (not routed).")
     touchpoint: Ref | None
     assignment: AssignmentRead
+    sla: list[SlaClockRead] = Field(description="Its clocks against the SLA policy that applies (none: no policy).")
 
 
 class AssignmentUpdate(StrictModel):

@@ -286,6 +286,15 @@ def record_status(
         session.add(ConversationEvent(**event))
 
 
+def record_event(
+    session: Session, *, conversation: Conversation, kind: str, after: str, at: dt.datetime, before: str | None = None
+) -> None:
+    """Keep something that happened to a conversation beside its status changes (an SLA warning, a breach)."""
+    session.add(
+        ConversationEvent(id=new_id(), conversation_id=conversation.id, kind=kind, before=before, after=after, at=at)
+    )
+
+
 def change_status(
     *, conversation: ConversationClock, status: str, at: dt.datetime, user_id: str | None
 ) -> dict[str, Any] | None:

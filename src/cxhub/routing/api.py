@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
@@ -15,8 +16,18 @@ from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
 from cxhub.errors import NotFound
 from cxhub.kit.pagination import Page, paginate
 from cxhub.routing import dispatch, repository, service
-from cxhub.routing.models import Queue
-from cxhub.routing.schemas import NextResult, PresenceRead, PresenceUpdate, QueueCreate, QueueRead, QueueUpdate
+from cxhub.routing.models import Queue, SlaPolicy
+from cxhub.routing.schemas import (
+    NextResult,
+    PresenceRead,
+    PresenceUpdate,
+    QueueCreate,
+    QueueRead,
+    QueueUpdate,
+    SlaPolicyCreate,
+    SlaPolicyFields,
+    SlaPolicyRead,
+)
 from cxhub.web import error_responses
 
 router = APIRouter(tags=["routing"])
@@ -113,4 +124,43 @@ def delete_customer_group(session: SessionDep, actor: CanManage, group_id: str) 
     if group is None:
         raise NotFound("customer group")
     delete_group(session, group=group, actor=actor)
+    return Response(status_code=204)
+
+
+def _policy(session: SessionDep, actor: ApiActor, policy_id: str) -> SlaPolicy:
+    return service.get_policy(session, actor=actor, policy_id=policy_id)
+
+
+PolicyInScope = Annotated[SlaPolicy, Depends(_policy)]
+
+
+@router.get("/sla-policies", response_model=Page[SlaPolicyRead], responses=LIST)
+def list_policies(session: SessionDep, actor: CanRead, limit: Limit = 50, cursor: Cursor = None) -> Page[SlaPolicyRead]:
+    """SLA policies: first-response and resolution targets per touchpoint, channel and priority."""
+    statement = select(SlaPolicy)
+    if actor.brand_ids is not None:
+        statement = statement.where(SlaPolicy.brand_id.in_(actor.brand_ids))
+    rows, next_cursor = paginate(session, statement, SlaPolicy.id, cursor=cursor, limit=limit)
+    return Page[SlaPolicyRead](items=[SlaPolicyRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/sla-policies", status_code=201, response_model=SlaPolicyRead, responses=WRITE)
+def create_policy(session: SessionDep, actor: CanManage, sla_policy_create: SlaPolicyCreate) -> SlaPolicyRead:
+    """Create a policy; its clocks start for conversations queued from now on."""
+    return SlaPolicyRead.model_validate(service.create_policy(session, policy_create=sla_policy_create, actor=actor))
+
+
+@router.put("/sla-policies/{policy_id}", response_model=SlaPolicyRead, responses=WRITE)
+def update_policy(
+    session: SessionDep, policy: PolicyInScope, actor: CanManage, sla_policy_fields: SlaPolicyFields
+) -> SlaPolicyRead:
+    """Replace a policy (clocks already running keep their target)."""
+    service.update_policy(session, policy=policy, policy_update=sla_policy_fields, actor=actor)
+    return SlaPolicyRead.model_validate(policy)
+
+
+@router.delete("/sla-policies/{policy_id}", status_code=204, response_class=Response, responses=WRITE)
+def delete_policy(session: SessionDep, policy: PolicyInScope, actor: CanManage) -> Response:
+    """Delete a policy and its clocks."""
+    service.delete_policy(session, policy=policy, actor=actor)
     return Response(status_code=204)

@@ -30,6 +30,7 @@ from cxhub.routing.engine import Candidate, Decision, OpeningHours, QueueRules, 
 from cxhub.routing.models import AgentPresence, Assignment, Queue, QueueTeam, WaitingItem
 from cxhub.routing.pool import AgentPool
 from cxhub.routing.service import owner_of
+from cxhub.routing.sla import start_clocks
 from cxhub.workforce.models import Agent, Brand, Site, Team
 
 BATCH = 500
@@ -103,6 +104,7 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
         c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_({p.customer_id for p in pending})))
     }
     owners = _owners(session, pending)
+    classified: list[Conversation] = []
     for conversation in pending:
         if conversation.agent_id is not None:
             conversation.routing_status = "assigned"
@@ -114,6 +116,7 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
             session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
         )
         result.classified += 1
+        classified.append(conversation)
         queue = _queue_for(
             queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
         )
@@ -144,6 +147,7 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
         conversation.routing_status = "queued"
         result.queued += 1
     session.flush()
+    start_clocks(session, conversations=classified, now=now)
 
 
 def _truthy(value: object) -> bool:

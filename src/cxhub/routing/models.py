@@ -110,3 +110,53 @@ class Assignment(Base):
     by_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SlaPolicy(Base):
+    """Targets for first response and resolution, for a touchpoint, channel and priority (None: any)."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("brand_id", "name", name="uq_sla_policies_brand_name"),)
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    touchpoint_id: Mapped[str | None] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    opening_hours: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON, default=dict)
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    warn_fraction: Mapped[float] = mapped_column(Float, default=0.75)
+    escalate_priority: Mapped[int | None] = mapped_column(Integer)  # a breach raises the conversation to it
+    notify_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+CLOCKS = ("first_response", "resolution")
+
+
+class SlaClock(Base):
+    """A conversation's clock against one target, as last evaluated; `next_check_at` says when to look again."""
+
+    __tablename__ = "sla_clocks"
+    __table_args__ = (Index("ix_sla_clocks_open_check", "final", "next_check_at"),)
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(20), primary_key=True)  # see CLOCKS
+    policy_id: Mapped[str] = mapped_column(ForeignKey("sla_policies.id", ondelete="CASCADE"), index=True)
+    target_seconds: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running | paused | at_risk | met | breached
+    final: Mapped[bool] = mapped_column(Boolean, default=False)  # met, or breached and then met: never changes again
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    warning_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    met_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    elapsed_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    warned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when the warning went out
+    breach_noticed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when the breach went out
+    evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from cxhub.auth.schemas import StrictModel
+from cxhub.kit.hours import BusinessHours
+from cxhub.workforce.schemas import Weekday
 
 Presence = Literal["available", "busy", "away", "offline"]
 Mode = Literal["push", "pull"]
@@ -125,3 +127,55 @@ class DispatchResult(BaseModel):
     unrouted: int
     assigned: int
     waiting: int
+
+
+class SlaPolicyFields(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    touchpoint_id: str | None = Field(None, min_length=1, max_length=26, description="None: any touchpoint.")
+    channel: str | None = Field(None, min_length=1, max_length=20, description="None: any channel.")
+    priority: int | None = Field(None, ge=1, le=5, description="None: any priority.")
+    first_response_seconds: int | None = Field(None, ge=1, le=365 * 86_400)
+    resolution_seconds: int | None = Field(None, ge=1, le=365 * 86_400)
+    business_hours: bool = Field(False, description="Count only the calendar's open time (else every hour counts).")
+    time_zone: str = Field("UTC", min_length=1, max_length=64)
+    opening_hours: dict[Weekday, list[tuple[str, str]]] = Field(
+        default_factory=dict, description='The business hours, e.g. {"mon": [["09:00", "17:00"]]}.'
+    )
+    holidays: list[dt.date] = Field(default_factory=list, max_length=400)
+    warn_fraction: float = Field(0.75, ge=0, le=1, description="Warn when this share of the target is used.")
+    escalate_priority: int | None = Field(None, ge=1, le=5, description="A breach raises the priority to this.")
+    notify_emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _targets(self) -> SlaPolicyFields:
+        if self.first_response_seconds is None and self.resolution_seconds is None:
+            raise ValueError("give first_response_seconds, resolution_seconds or both")
+        try:
+            BusinessHours(self.time_zone, {k: list(v) for k, v in self.opening_hours.items()}, self.holidays)
+        except ValueError as exc:
+            raise ValueError(f"business hours: {exc}") from exc
+        return self
+
+
+class SlaPolicyCreate(SlaPolicyFields):
+    brand_id: str | None = Field(None, max_length=26, description="Default: the only brand.")
+
+
+class SlaPolicyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand_id: str
+    name: str
+    touchpoint_id: str | None
+    channel: str | None
+    priority: int | None
+    first_response_seconds: int | None
+    resolution_seconds: int | None
+    business_hours: bool
+    time_zone: str
+    opening_hours: dict[str, list[list[str]]]
+    holidays: list[str]
+    warn_fraction: float
+    escalate_priority: int | None
+    notify_emails: list[str]

@@ -17,8 +17,17 @@ from cxhub.errors import Conflict, CxhubError, Forbidden, NotFound
 from cxhub.journeys.models import Touchpoint
 from cxhub.kit.time import utcnow
 from cxhub.routing import repository
-from cxhub.routing.models import AgentPresence, PresenceInterval, Queue, QueueTeam, WaitingItem
-from cxhub.routing.schemas import QueueCreate, QueueFields, QueueRead, QueueTeamRead, QueueUpdate, SkillNeedIn
+from cxhub.routing.models import AgentPresence, PresenceInterval, Queue, QueueTeam, SlaPolicy, WaitingItem
+from cxhub.routing.schemas import (
+    QueueCreate,
+    QueueFields,
+    QueueRead,
+    QueueTeamRead,
+    QueueUpdate,
+    SkillNeedIn,
+    SlaPolicyCreate,
+    SlaPolicyFields,
+)
 from cxhub.workforce.models import Agent, Team
 
 
@@ -179,3 +188,52 @@ def owner_of(
             continue
         return group.owner_agent_id, group.owner_team_id
     return None, None
+
+
+def get_policy(session: Session, *, actor: Actor, policy_id: str) -> SlaPolicy:
+    statement = select(SlaPolicy).where(SlaPolicy.id == policy_id)
+    if actor.brand_ids is not None:
+        statement = statement.where(SlaPolicy.brand_id.in_(actor.brand_ids))
+    policy = session.scalar(statement)
+    if policy is None:
+        raise NotFound("SLA policy")
+    return policy
+
+
+def _set_policy(session: Session, policy: SlaPolicy, fields: SlaPolicyFields) -> SlaPolicy:
+    with session.no_autoflush:
+        if fields.touchpoint_id is not None:
+            touchpoint = session.get(Touchpoint, fields.touchpoint_id)
+            if touchpoint is None or touchpoint.brand_id != policy.brand_id:
+                raise CxhubError("no such touchpoint for this brand", status=422, field="touchpoint_id")
+    values = fields.model_dump(exclude={"brand_id"}, mode="json")
+    for key, value in values.items():
+        setattr(policy, key, value)
+    session.add(policy)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("this brand has an SLA policy with this name", field="name") from exc
+    return policy
+
+
+def create_policy(session: Session, *, policy_create: SlaPolicyCreate, actor: Actor | None) -> SlaPolicy:
+    """A policy applies to conversations queued from now on (their clocks start when they are queued)."""
+    _require_in_house(actor)
+    brand = resolve_brand(session, policy_create.brand_id)
+    if actor is not None and actor.brand_ids is not None and brand.id not in actor.brand_ids:
+        raise CxhubError("unknown brand", status=422, field="brand_id")
+    return _set_policy(session, SlaPolicy(brand_id=brand.id), policy_create)
+
+
+def update_policy(session: Session, *, policy: SlaPolicy, policy_update: SlaPolicyFields, actor: Actor) -> SlaPolicy:
+    _require_in_house(actor)
+    return _set_policy(session, policy, policy_update)
+
+
+def delete_policy(session: Session, *, policy: SlaPolicy, actor: Actor) -> None:
+    """Delete a policy and the clocks that ran against it."""
+    _require_in_house(actor)
+    session.delete(policy)
+    session.flush()
