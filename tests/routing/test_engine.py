@@ -468,7 +468,7 @@ def assert_fit(
         assert chosen.site_country.upper() == item.customer_country.upper()
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(world=worlds(), rules=queue_rules(), hours=site_hours, ledger=ledgers, now=clocks, data=st.data())
 def test_the_fast_path_decides_as_the_reference_and_never_picks_an_unfit_agent(
     world: list[Candidate],
