@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxhub.routing.engine import (
     Candidate,
@@ -18,6 +20,7 @@ from cxhub.routing.engine import (
     SkillNeed,
     TeamShare,
     WorkItem,
+    backlog_order,
     decide,
     eligible,
 )
@@ -344,3 +347,217 @@ def test_the_pool_refuses_an_assignment_over_capacity_and_tracks_releases() -> N
         pool.release("aoife", "chat")
     with pytest.raises(ValueError, match="twice"):
         AgentPool([agent("aoife"), agent("aoife")])
+
+
+ORGANISATION_OF = {"t1": "o1", "t2": "o1", "t3": "o2", "t4": "o3", "t5": "o2", "empty": "o3"}
+STAFFED = ("t1", "t2", "t3", "t4", "t5")
+SITE_COUNTRY = {"s1": "IE", "s2": "PT", "s3": "AU", "s4": "au"}
+CHANNELS = ("chat", "email")
+LANGUAGES = ("en", "pt", "pt-BR", "fr", "EN")
+SKILLS = ("billing", "returns")
+
+
+def rarely(strategy: st.SearchStrategy[object]) -> st.SearchStrategy[Any]:
+    """Mostly None, sometimes a value: filters that bite on every draw leave nothing to decide."""
+    return st.one_of(st.none(), st.none(), st.none(), strategy)
+
+
+@st.composite
+def worlds(draw: st.DrawFn, *, within_capacity: bool = False) -> list[Candidate]:
+    world = []
+    for number in range(draw(st.integers(0, 16))):
+        team = draw(st.sampled_from(STAFFED))
+        site = draw(st.sampled_from(sorted(SITE_COUNTRY)))
+        capacity = draw(st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 3), min_size=1))
+        load = draw(st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 2), max_size=2))
+        if within_capacity:
+            load = {channel: min(held, capacity.get(channel, 0)) for channel, held in load.items()}
+        world.append(
+            Candidate(
+                agent_id=f"a{number}",
+                team_id=team,
+                organisation_id=ORGANISATION_OF[team],
+                site_id=site,
+                site_country=SITE_COUNTRY[site],
+                presence=draw(st.sampled_from(["available", "available", "available", "busy", "away", "offline"])),
+                free_since=NOW - dt.timedelta(minutes=draw(st.integers(0, 20))),
+                languages=draw(st.frozensets(st.sampled_from(LANGUAGES), min_size=1, max_size=3)),
+                skills=draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_size=2)),
+                capacity=capacity,
+                load=load,
+                brand_ids=draw(rarely(st.frozensets(st.sampled_from(["b1", "b2"]), max_size=2))),
+            )
+        )
+    return world
+
+
+@st.composite
+def queue_rules(draw: st.DrawFn) -> QueueRules:
+    shares = st.sampled_from([0.0, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 1.0])
+    stages = tuple(
+        tuple(
+            TeamShare(team, ORGANISATION_OF[team], draw(shares))
+            for team in draw(st.lists(st.sampled_from(sorted(ORGANISATION_OF)), unique=True, min_size=1, max_size=4))
+        )
+        for _ in range(draw(st.sampled_from([0, 1, 2, 2, 3, 3])))
+    )
+    return QueueRules(
+        id="q",
+        stages=stages,
+        overflow_after_seconds=draw(st.sampled_from([(), (), (), (0,), (300,), (600, 60), (120, 300)])),
+        overflow_when_unavailable=draw(st.booleans()),
+        language_required=draw(st.booleans()),
+        drop_language_after_seconds=draw(st.none() | st.integers(0, 900)),
+        required_skills=draw(rarely(st.tuples(st.builds(SkillNeed, st.sampled_from(SKILLS), st.integers(1, 3))))) or (),
+        drop_local_after_seconds=draw(st.none() | st.integers(0, 900)),
+        owner_wait_seconds=draw(st.sampled_from([0, 0, 60, 600])),
+        sticky_seconds=draw(st.integers(0, 7200)),
+    )
+
+
+@st.composite
+def backlogs(draw: st.DrawFn, agent_ids: list[str], *, max_size: int = 8) -> list[WorkItem]:
+    agents = rarely(st.sampled_from([*agent_ids, "ghost"]))
+    backlog = []
+    for number in range(draw(st.integers(0, max_size))):
+        served = draw(st.none() | st.integers(0, 3600))
+        backlog.append(
+            WorkItem(
+                id=f"w{number}",
+                brand_id=draw(st.sampled_from(["b1", "b2"])),
+                queue_id="q",
+                channel=draw(st.sampled_from(CHANNELS)),
+                priority=draw(st.integers(1, 5)),
+                waiting_since=NOW - dt.timedelta(seconds=draw(st.integers(0, 900))),
+                language=draw(st.one_of(st.none(), st.sampled_from([*LANGUAGES, "pt-PT"]))),
+                customer_country=draw(st.none() | st.sampled_from(["IE", "PT", "AU"])),
+                wants_local=draw(st.booleans()) and draw(st.booleans()),
+                owner_agent_id=draw(agents),
+                owner_team_id=draw(rarely(st.sampled_from([*sorted(ORGANISATION_OF), "t9"]))),
+                last_agent_id=draw(agents),
+                last_served_at=None if served is None else NOW - dt.timedelta(seconds=served),
+            )
+        )
+    return backlog
+
+
+site_hours = st.fixed_dictionaries(
+    {site: st.sampled_from([True, True, True, False, None]) for site in sorted(SITE_COUNTRY)}
+).map(lambda opened: {site: Always(is_open) for site, is_open in opened.items() if is_open is not None})
+ledgers = st.dictionaries(st.sampled_from(["o1", "o2", "o3"]), st.integers(0, 50))
+clocks = st.integers(0, 900).map(lambda seconds: NOW + dt.timedelta(seconds=seconds))
+
+
+def assert_fit(
+    item: WorkItem, rules: QueueRules, chosen: Candidate, now: dt.datetime, hours: dict[str, Always]
+) -> None:
+    """Every hard filter, checked again from the specification's words."""
+    waited = (now - item.waiting_since).total_seconds()
+    assert chosen.brand_ids is None or item.brand_id in chosen.brand_ids
+    assert chosen.presence == "available"
+    assert chosen.load.get(item.channel, 0) < chosen.capacity.get(item.channel, 0)
+    assert chosen.site_id in hours
+    assert hours[chosen.site_id].is_open(now)
+    language_dropped = rules.drop_language_after_seconds is not None and waited >= rules.drop_language_after_seconds
+    if rules.language_required and item.language is not None and not language_dropped:
+        assert item.language.split("-")[0].lower() in {tag.split("-")[0].lower() for tag in chosen.languages}
+    for need in rules.required_skills:
+        assert chosen.skills.get(need.name, 0) >= need.level
+    local_dropped = rules.drop_local_after_seconds is not None and waited >= rules.drop_local_after_seconds
+    if item.wants_local and item.customer_country and not local_dropped:
+        assert chosen.site_country.upper() == item.customer_country.upper()
+
+
+@settings(max_examples=200, deadline=None)
+@given(world=worlds(), rules=queue_rules(), hours=site_hours, ledger=ledgers, now=clocks, data=st.data())
+def test_the_fast_path_decides_as_the_reference_and_never_picks_an_unfit_agent(
+    world: list[Candidate],
+    rules: QueueRules,
+    hours: dict[str, Always],
+    ledger: dict[str, int],
+    now: dt.datetime,
+    data: st.DataObject,
+) -> None:
+    pool = AgentPool(world)
+    backlog = data.draw(backlogs([c.agent_id for c in world]))
+    for item in backlog:
+        current = pool.candidates()
+        reference = decide(item, rules, current, now=now, hours=hours, assigned_today=ledger)
+        assert pool.decide(item, rules, now=now, hours=hours, assigned_today=ledger) == reference
+        for candidate in current[:5]:
+            expected = eligible(item, rules, candidate, now=now, hours=hours, candidates=current)
+            assert pool.eligible(candidate.agent_id, item, rules, now=now, hours=hours) == expected
+        if reference.agent_id is not None:
+            chosen = next(c for c in current if c.agent_id == reference.agent_id)
+            assert_fit(item, rules, chosen, now, hours)
+            assert eligible(item, rules, chosen, now=now, hours=hours, candidates=current)
+            pool.assign(chosen.agent_id, item.channel)
+            if reference.rule == "share":
+                assert reference.organisation_id is not None
+                ledger[reference.organisation_id] = ledger.get(reference.organisation_id, 0) + 1
+        held = [(c.agent_id, channel) for c in pool.candidates() for channel, n in c.load.items() if n > 0]
+        if held and data.draw(st.booleans()):
+            agent_id, channel = data.draw(st.sampled_from(held))
+            pool.release(agent_id, channel, at=data.draw(st.none() | clocks))
+
+    current = pool.candidates()
+    for candidate in current[:5]:
+        takeable = [i for i in backlog if eligible(i, rules, candidate, now=now, hours=hours, candidates=current)]
+        expected = min(takeable, key=backlog_order, default=None)
+        queues = {"q": rules}
+        assert pool.next_for(candidate.agent_id, backlog, queues=queues, now=now, hours=hours) == expected
+        in_order = sorted(backlog, key=backlog_order)
+        assert (
+            pool.next_for(candidate.agent_id, in_order, queues=queues, now=now, hours=hours, ordered=True) == expected
+        )
+
+
+@settings(max_examples=50, deadline=None)
+@given(world=worlds(within_capacity=True), rules=queue_rules(), hours=site_hours, now=clocks, data=st.data())
+def test_assigning_until_nobody_is_free_never_goes_over_capacity(
+    world: list[Candidate], rules: QueueRules, hours: dict[str, Always], now: dt.datetime, data: st.DataObject
+) -> None:
+    pool = AgentPool(world)
+    backlog = data.draw(backlogs([c.agent_id for c in world], max_size=5))
+    ledger: dict[str, int] = {}
+    assigned = True
+    while assigned:
+        assigned = False
+        for item in backlog:
+            decision = pool.decide(item, rules, now=now, hours=hours, assigned_today=ledger)
+            if decision.agent_id is not None:
+                pool.assign(decision.agent_id, item.channel)
+                assigned = True
+    for candidate in pool.candidates():
+        for channel, held in candidate.load.items():
+            assert held <= candidate.capacity.get(channel, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    weights=st.lists(st.integers(1, 10), min_size=2, max_size=3),
+    split=st.lists(st.booleans(), min_size=3, max_size=3),
+    decisions=st.integers(200, 400),
+)
+def test_shares_converge_on_their_targets(weights: list[int], split: list[bool], decisions: int) -> None:
+    targets = {f"o{k}": weight / sum(weights) for k, weight in enumerate(weights)}
+    stage: list[TeamShare] = []
+    world: list[Candidate] = []
+    for k, (organisation, target) in enumerate(targets.items()):
+        teams = [f"{organisation}-a", f"{organisation}-b"] if split[k] else [f"{organisation}-a"]
+        for team in teams:
+            stage.append(TeamShare(team, organisation, target / len(teams)))
+            for seat in range(2):
+                member = agent(f"{team}-{seat}", team, organisation_id=organisation, capacity={"chat": decisions})
+                world.append(replace(member, free_since=NOW - dt.timedelta(minutes=seat + 7 * k)))
+    rules = QueueRules(id="q", stages=(tuple(stage),))
+    pool = AgentPool(world)
+    ledger: dict[str, int] = {}
+    for number in range(decisions):
+        decision = pool.decide(work(id=f"w{number}"), rules, now=NOW, hours=HOURS, assigned_today=ledger)
+        assert decision.agent_id is not None
+        assert decision.organisation_id is not None
+        pool.assign(decision.agent_id, "chat")
+        ledger[decision.organisation_id] = ledger.get(decision.organisation_id, 0) + 1
+    for organisation, target in targets.items():
+        assert abs(ledger.get(organisation, 0) / decisions - target) <= 0.02

@@ -19,8 +19,10 @@ A decision follows these steps in order; the first that names an agent (or a rea
    assigned yet); ties go to the organisation whose best agent has been idle longest.
 6. In that organisation, the agent idle longest (earliest `free_since`, then agent id).
 7. Nobody passes: the item waits ("waiting"), queued at the first team, in stage order, of the
-   organisation furthest below its share among the teams of the lowest open stage ("no_team" when
-   the queue has no teams).
+   organisation furthest below its share among the teams of the lowest open stage, whose index is
+   the decision's `stage` ("no_team" when the queue has no teams).
+
+Every decision carries in `relaxed` the filters its item's wait has dropped ("language", "local").
 
 `decide` is the plain reference; `cxhub.routing.pool.AgentPool` is the indexed fast path with the same decisions.
 """
