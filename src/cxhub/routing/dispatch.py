@@ -26,7 +26,7 @@ from cxhub.kit.hours import BusinessHours
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 from cxhub.routing import repository
-from cxhub.routing.engine import Candidate, Decision, OpeningHours, QueueRules, SkillNeed, TeamShare, WorkItem, eligible
+from cxhub.routing.engine import Candidate, Decision, OpeningHours, QueueRules, SkillNeed, TeamShare, WorkItem
 from cxhub.routing.models import AgentPresence, Assignment, Queue, QueueTeam, WaitingItem
 from cxhub.routing.pool import AgentPool
 from cxhub.routing.service import owner_of
@@ -429,16 +429,20 @@ def take(
 def next_for_agent(
     session: Session, *, agent: Agent, now: dt.datetime | None = None, scan: int = 200
 ) -> Conversation | None:
-    """The oldest most urgent waiting item of the agent's queues that the agent may take, now theirs."""
+    """The oldest most urgent waiting item of the agent's queues that the agent may take, now theirs.
+
+    Eligibility is judged against every available agent, so that an overflow team pulls an item only
+    once its stage is open; the agent's own site counts as open (who asks for work is at work).
+    """
     now = now or utcnow()
-    found = candidates(session, agent_ids=[agent.id])
-    if not found:
-        return None
-    me = found[0]
+    pool = AgentPool(candidates(session))
+    me = next((c for c in pool.candidates() if c.agent_id == agent.id), None)
+    if me is None:
+        return None  # not available
     queue_ids = select(QueueTeam.queue_id).where(QueueTeam.team_id == agent.team_id)
     queues = session.scalars(select(Queue).where(Queue.id.in_(queue_ids))).all()
     rules = queue_rules(session, queues)
-    hours: dict[str, OpeningHours] = {me.site_id: BusinessHours.always()}  # who asks for work is at work
+    hours: dict[str, OpeningHours] = {**site_hours(session), me.site_id: BusinessHours.always()}
     offset = 0
     while True:
         rows = session.scalars(
@@ -456,24 +460,17 @@ def next_for_agent(
         served = repository.last_served(session, {r.customer_id for r in rows})
         for row in rows:
             item = work_item(row, served)
-            if not eligible(item, rules[row.queue_id], me, now=now, hours=hours):
+            if not pool.eligible(agent.id, item, rules[row.queue_id], now=now, hours=hours):
                 continue
             conversation = session.get(Conversation, row.conversation_id)
             if conversation is None:
                 continue
-            decision = Decision(
-                item_id=item.id,
-                agent_id=agent.id,
-                team_id=agent.team_id,
-                organisation_id=agent.organisation_id,
-                stage=None,
-                rule="pull",
-            )
-            if not take(
+            decision = Decision(item.id, agent.id, agent.team_id, agent.organisation_id, None, "pull")
+            outcome = take(
                 session, conversation=conversation, decision=decision, queue_id=row.queue_id, now=now, rule="pull"
-            ):
-                return None  # the agent has no room on this channel, or went away meanwhile
-            session.refresh(conversation)
-            if conversation.agent_id == agent.id:
+            )
+            if outcome == TAKEN:
                 return conversation
+            if outcome == NO_ROOM:
+                return None  # the agent went away or filled up meanwhile
         offset += scan
