@@ -228,3 +228,27 @@ def test_an_sla_policy_needs_a_target_and_valid_hours(client: TestClient, world:
     )
     assert made.status_code == 201
     assert made.json()["first_response_seconds"] == 20
+
+
+@pytest.mark.postgres
+def test_the_team_lead_sees_the_waiting_chat_at_risk_and_the_page_shows_the_breach(
+    client: TestClient, world: Session, token_for: Any, login: Any
+) -> None:
+    for who in ("agent@atlantic.example", "lead@atlantic.example"):
+        client.put("/api/v1/me/presence", json={"presence": "away"}, headers=token_for(who))
+    headers = token_for(ADMIN)
+    conversation_id = post(
+        client,
+        headers,
+        channel="chat",
+        external_id="chat-sla-5",
+        customer={"visitor_id": "visitor-sla-5"},
+        text="Boa tarde, a fatura está errada",
+        occurred_at=T0.isoformat(),
+    )
+    dispatch(world, now=T0)
+    _at(world, T0 + dt.timedelta(seconds=130))
+    page = login("lead@atlantic.example")
+    assert 'data-testid="at-risk-Chat"><span class="pill sla-breached">1<' in page.get("/queues").text
+    shown = page.get(f"/conversations/{conversation_id}").text
+    assert 'data-testid="sla-first_response"><span class="pill sla-breached">breached<' in shown

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import service
+from cxhub.conversations import labels, service
 from cxhub.conversations.models import Conversation, ConversationNote, Interaction
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import (
@@ -181,6 +181,11 @@ def conversation_page_response(
         authors=authors,
         agents=agents,
         organisation_names=_names(session, Organisation, {conversation.organisation_id}),
+        touchpoint=labels.names(session, "touchpoint", {conversation.touchpoint_id or ""}).get(
+            conversation.touchpoint_id or ""
+        ),
+        queue=labels.names(session, "queue", {conversation.queue_id or ""}).get(conversation.queue_id or ""),
+        sla=labels.details(session, "sla", [conversation.id]).get(conversation.id, []),
         team_names=_names(session, Team, {conversation.team_id}),
         can_reply=actor.can(P.CONVERSATIONS_REPLY) and can_change,
         assignable=assignable,

@@ -43,7 +43,9 @@ def _inbox_context(session: SessionDep, actor: Actor, agent: Agent, status: str,
         session, {c.customer_id for c in mine} | {r[0].customer_id for r in waiting}, actor
     )
     presence = service.presence_of(session, agent_ids=[agent.id]).get(agent.id)
+    shown = [c.id for c in mine] + [r[0].id for r in waiting]
     return {
+        "sla": workspace.sla_badges(session, shown),
         "mine": mine,
         "waiting": waiting,
         "names": names,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from cxhub.conversations.models import Conversation
 from cxhub.conversations.repository import readable_conversations
 from cxhub.customers.models import Customer
 from cxhub.customers.service import customer_read
-from cxhub.routing.models import AgentPresence, Queue, QueueTeam, WaitingItem
+from cxhub.routing.models import AgentPresence, Queue, QueueTeam, SlaClock, WaitingItem
 from cxhub.routing.repository import HOLDING, readable_queues
 from cxhub.workforce.models import Agent, Team
 
@@ -67,6 +67,22 @@ def my_queue_items(session: Session, *, actor: Actor, agent: Agent, channel: str
     return [tuple(row) for row in session.execute(statement.order_by(*order).limit(INBOX_SIZE))]
 
 
+def sla_badges(session: Session, conversation_ids: Collection[str]) -> dict[str, str]:
+    """The worst SLA state of each conversation that has one to show: breached, then at risk."""
+    badges: dict[str, str] = {}
+    if conversation_ids:
+        for conversation_id, status in session.execute(
+            select(SlaClock.conversation_id, SlaClock.status).where(
+                SlaClock.conversation_id.in_(list(conversation_ids)),
+                SlaClock.status.in_(("at_risk", "breached")),
+                SlaClock.met_at.is_(None),
+            )
+        ).all():
+            if badges.get(conversation_id) != "breached":
+                badges[conversation_id] = status
+    return badges
+
+
 def inbox_fingerprint(session: Session, *, actor: Actor, agent_id: str) -> tuple[Any, ...]:
     """Changes whenever the inbox would show something else: the live stream sends an event then."""
     agent = session.get(Agent, agent_id)
@@ -92,6 +108,7 @@ class QueueState:
     queue: Queue
     waiting: int
     oldest: dt.datetime | None
+    at_risk: int  # waiting with an SLA clock at risk or breached
     items: list[tuple[Conversation, dt.datetime]]
 
 
@@ -118,12 +135,17 @@ def queue_states(session: Session, *, actor: Actor, items_per_queue: int = 20) -
         if actor.is_partner:
             statement = statement.where(Conversation.organisation_id == actor.organisation_id)
         counted = session.execute(statement.with_only_columns(func.count(), func.min(WaitingItem.waiting_since))).one()
+        at_risk = session.scalar(
+            statement.join(SlaClock, SlaClock.conversation_id == Conversation.id)
+            .where(SlaClock.status.in_(("at_risk", "breached")), SlaClock.met_at.is_(None))
+            .with_only_columns(func.count(func.distinct(Conversation.id)))
+        )
         rows = session.execute(
             statement.add_columns(WaitingItem.waiting_since)
             .order_by(WaitingItem.priority, WaitingItem.waiting_since)
             .limit(items_per_queue)
         ).all()
-        states.append(QueueState(queue, counted[0], counted[1], [(r[0], r[1]) for r in rows]))
+        states.append(QueueState(queue, counted[0], counted[1], at_risk or 0, [(r[0], r[1]) for r in rows]))
     return states
 
 
