@@ -23,7 +23,13 @@ from cxhub.channels.schemas import ChannelSourceCreate
 from cxhub.channels.service import create_source
 from cxhub.config import get_settings
 from cxhub.conversations.models import Conversation
-from cxhub.conversations.service import assign_conversation, keep_dead_letter, store_attachment
+from cxhub.conversations.schemas import CannedResponseCreate
+from cxhub.conversations.service import (
+    assign_conversation,
+    create_canned_response,
+    keep_dead_letter,
+    store_attachment,
+)
 from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
@@ -120,6 +126,17 @@ ROUTES = [
     Route("GET", "/api/v1/customer-groups", P.ROUTING_READ, None, 200),
     Route("POST", "/api/v1/customer-groups", P.ROUTING_MANAGE, None, 201, in_house_only=True),
     Route("DELETE", "/api/v1/customer-groups/{group_id}", P.ROUTING_MANAGE, None, 204, in_house_only=True),
+    Route("GET", "/api/v1/canned-responses", P.CONVERSATIONS_REPLY, None, 200),
+    Route("POST", "/api/v1/canned-responses", P.CANNED_RESPONSES_MANAGE, None, 201, in_house_only=True),
+    Route(
+        "DELETE",
+        "/api/v1/canned-responses/{canned_response_id}",
+        P.CANNED_RESPONSES_MANAGE,
+        None,
+        204,
+        in_house_only=True,
+    ),
+    Route("POST", "/api/v1/conversations/{conversation_id}/transfer", P.CONVERSATIONS_REPLY, "conversation", 200),
     Route("GET", "/api/v1/sla-policies", P.ROUTING_READ, None, 200),
     Route("POST", "/api/v1/sla-policies", P.ROUTING_MANAGE, None, 201, in_house_only=True),
     Route("PUT", "/api/v1/sla-policies/{policy_id}", P.ROUTING_MANAGE, None, 200, in_house_only=True),
@@ -229,7 +246,12 @@ def records(world: Session) -> Records:
     )
     create_source(world, source_create=ChannelSourceCreate(name="matrix", adapter="api"), actor=None)
     world.commit()
+    canned = create_canned_response(
+        world, canned_response_create=CannedResponseCreate(title="Matrix", text="Hello {customer_name}"), actor=None
+    )
+    world.commit()
     journey = {
+        "canned": canned.id,
         "stage": world.scalars(select(LifecycleStage).where(LifecycleStage.name == "renew")).one().id,
         "touchpoint": world.scalars(select(Touchpoint).where(Touchpoint.name == "pre-sale question")).one().id,
         "fallback": world.scalars(select(Touchpoint).where(Touchpoint.fallback.is_(True))).one().id,
@@ -270,6 +292,7 @@ def _request(
         queue_id=records.journey["queue"],
         group_id=records.journey["group"],
         policy_id=records.journey["policy"],
+        canned_response_id=records.journey["canned"],
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -317,6 +340,8 @@ def _request(
             "teams": [{"team_id": records.journey["team"]}],
         },
         ("PUT", "/api/v1/me/presence"): {"presence": "busy"},
+        ("POST", "/api/v1/canned-responses"): {"title": f"Matrix {target}", "text": "Hello"},
+        ("POST", "/api/v1/conversations/{conversation_id}/transfer"): {"queue_id": records.journey["queue"]},
         ("POST", "/api/v1/sla-policies"): {"name": f"Matrix {target}", "first_response_seconds": 60},
         ("PUT", "/api/v1/sla-policies/{policy_id}"): {
             "name": "Chat: answer within 2 minutes",

@@ -2,4 +2,5 @@
 
 import cxhub.auth.tasks
 import cxhub.channels.tasks
+import cxhub.conversations.tasks
 import cxhub.routing.tasks  # noqa: F401

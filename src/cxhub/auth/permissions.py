@@ -50,6 +50,7 @@ class Permission(StrEnum):
         "Reply to customers, add internal notes and attachments, change status, priority and tags.",
     )
     CHANNELS_MANAGE = ("channels.manage", "Register webhook sources and their signing secrets.")
+    CANNED_RESPONSES_MANAGE = ("canned_responses.manage", "Write and delete the brand's canned responses (in-house).")
     JOURNEYS_READ = ("journeys.read", "See lifecycle stages, touchpoints and classification rules.")
     JOURNEYS_MANAGE = (
         "journeys.manage",
@@ -87,11 +88,15 @@ _SERVING = {P.CONVERSATIONS_REPLY, P.CONVERSATIONS_CLASSIFY, P.ROUTING_WORK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.CX_DIRECTOR: frozenset(_EVERYONE | {P.USERS_READ, P.AUDIT_READ, P.JOURNEYS_MANAGE, P.ROUTING_MANAGE}),
+    Role.CX_DIRECTOR: frozenset(
+        _EVERYONE | {P.USERS_READ, P.AUDIT_READ, P.JOURNEYS_MANAGE, P.ROUTING_MANAGE, P.CANNED_RESPONSES_MANAGE}
+    ),
     Role.PARTNER_MANAGER: frozenset(
         _EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ, P.JOURNEYS_MANAGE}
     ),
-    Role.TEAM_LEAD: frozenset(_EVERYONE | _SERVING | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN}),
+    Role.TEAM_LEAD: frozenset(
+        _EVERYONE | _SERVING | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN, P.CANNED_RESPONSES_MANAGE}
+    ),
     Role.QA_ANALYST: frozenset(_EVERYONE),
     Role.AGENT: frozenset(_EVERYONE | _SERVING),
 }

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.conversations import bulk, labels, service
-from cxhub.conversations.models import Attachment, Conversation, ConversationNote, DeadLetter, Interaction
+from cxhub.conversations.models import (
+    Attachment,
+    CannedResponse,
+    Conversation,
+    ConversationNote,
+    DeadLetter,
+    Interaction,
+)
 from cxhub.conversations.prepared import prepare
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import (
@@ -33,6 +40,8 @@ from cxhub.conversations.schemas import (
     AssignmentUpdate,
     AttachmentRead,
     BatchResult,
+    CannedResponseCreate,
+    CannedResponseRead,
     ConversationDetail,
     ConversationRead,
     ConversationUpdate,
@@ -461,3 +470,55 @@ def list_dead_letters(
         for r in rows
     ]
     return Page[DeadLetterRead](items=items, next_cursor=next_cursor)
+
+
+CanManageCanned = Annotated[Actor, Depends(require(Permission.CANNED_RESPONSES_MANAGE))]
+
+
+def canned_in_scope(actor: Actor) -> Any:
+    statement = select(CannedResponse)
+    if actor.brand_ids is not None:
+        statement = statement.where(CannedResponse.brand_id.in_(actor.brand_ids))
+    return statement
+
+
+@router.get(
+    "/canned-responses", tags=["conversations"], response_model=Page[CannedResponseRead], responses=error_responses(403)
+)
+def list_canned_responses(
+    session: SessionDep, actor: CanReply, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CannedResponseRead]:
+    """The replies agents start from."""
+    rows, next_cursor = paginate(session, canned_in_scope(actor), CannedResponse.id, cursor=cursor, limit=limit)
+    return Page[CannedResponseRead](items=[CannedResponseRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/canned-responses",
+    tags=["conversations"],
+    status_code=201,
+    response_model=CannedResponseRead,
+    responses=error_responses(403, 409),
+)
+def create_canned_response(
+    session: SessionDep, actor: CanManageCanned, canned_response_create: CannedResponseCreate
+) -> CannedResponseRead:
+    """Write a canned response ({customer_name} and {agent_name} are filled in when it is used)."""
+    canned = service.create_canned_response(session, canned_response_create=canned_response_create, actor=actor)
+    return CannedResponseRead.model_validate(canned)
+
+
+@router.delete(
+    "/canned-responses/{canned_response_id}",
+    tags=["conversations"],
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(403, 404),
+)
+def delete_canned_response(session: SessionDep, actor: CanManageCanned, canned_response_id: str) -> Response:
+    """Delete a canned response."""
+    canned = session.scalar(canned_in_scope(actor).where(CannedResponse.id == canned_response_id))
+    if canned is None:
+        raise NotFound("canned response")
+    service.delete_canned_response(session, canned=canned, actor=actor)
+    return Response(status_code=204)

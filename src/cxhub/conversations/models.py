@@ -165,3 +165,28 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoteMention(Base):
+    """A colleague named in an internal note (`@their.email@example.com`): it reaches their inbox."""
+
+    __tablename__ = "note_mentions"
+
+    note_id: Mapped[str] = mapped_column(ForeignKey("conversation_notes.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedResponse(Base):
+    """A reply agents start from; `{customer_name}` and `{agent_name}` are filled in when it is used."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("brand_id", "title", name="uq_canned_responses_brand_title"),)
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,7 +15,7 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
 from cxhub.conversations import labels, service
-from cxhub.conversations.models import Conversation, ConversationNote, Interaction
+from cxhub.conversations.models import CannedResponse, Conversation, ConversationNote, Interaction
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import (
     attachments_of,
@@ -186,6 +186,12 @@ def conversation_page_response(
         ),
         queue=labels.names(session, "queue", {conversation.queue_id or ""}).get(conversation.queue_id or ""),
         sla=labels.details(session, "sla", [conversation.id]).get(conversation.id, []),
+        canned=_canned(
+            session,
+            conversation,
+            customer_name=customer_read(session, customer=customer, actor=actor).name,
+            actor=actor,
+        ),
         team_names=_names(session, Team, {conversation.team_id}),
         can_reply=actor.can(P.CONVERSATIONS_REPLY) and can_change,
         assignable=assignable,
@@ -193,6 +199,19 @@ def conversation_page_response(
         error=error,
         reply_text=reply_text,
     )
+
+
+def _canned(
+    session: Session, conversation: Conversation, *, customer_name: str | None, actor: Actor
+) -> list[tuple[str, str]]:
+    """(title, text filled in) of the brand's canned responses, those in the conversation's language first."""
+    if not actor.can(P.CONVERSATIONS_REPLY):
+        return []
+    rows = session.scalars(
+        select(CannedResponse).where(CannedResponse.brand_id == conversation.brand_id).order_by(CannedResponse.title)
+    ).all()
+    rows = sorted(rows, key=lambda c: c.language != conversation.language)
+    return [(c.title, service.fill_canned(c.text, customer_name=customer_name, agent_name=actor.name)) for c in rows]
 
 
 @router.get("/conversations/{conversation_id}")

@@ -222,6 +222,23 @@ class NoteRead(BaseModel):
     created_at: dt.datetime
 
 
+class CannedResponseCreate(StrictModel):
+    brand_id: str | None = Field(None, max_length=26, description="Default: the only brand.")
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=20_000, description="May use {customer_name} and {agent_name}.")
+    language: str | None = Field(None, max_length=16)
+
+
+class CannedResponseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand_id: str
+    title: str
+    text: str
+    language: str | None
+
+
 ConversationStatus = Literal["new", "open", "pending_customer", "resolved", "closed"]
 
 

@@ -13,26 +13,35 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cxhub.auth.actor import Actor
+from cxhub.auth.actor import IN_HOUSE, Actor
 from cxhub.auth.models import User
 from cxhub.config import Settings
 from cxhub.conversations.models import (
     Attachment,
+    CannedResponse,
     Conversation,
     ConversationEvent,
     ConversationHandler,
     ConversationNote,
     DeadLetter,
     Interaction,
+    NoteMention,
 )
 from cxhub.conversations.prepared import NO_IDENTIFIER, Prepared, prepare
-from cxhub.conversations.schemas import AssignmentUpdate, ConversationUpdate, InteractionCreate, NoteCreate
+from cxhub.conversations.schemas import (
+    AssignmentUpdate,
+    CannedResponseCreate,
+    ConversationUpdate,
+    InteractionCreate,
+    NoteCreate,
+)
 from cxhub.customers.service import attach_customer
 from cxhub.errors import Conflict, CxhubError, Forbidden
+from cxhub.jobs.service import enqueue
 from cxhub.kit.ids import new_id
 from cxhub.kit.storage import FileStorage
 from cxhub.kit.time import utcnow
@@ -383,15 +392,57 @@ def update_conversation(
     return conversation
 
 
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+
+
 def add_note(
     session: Session, *, conversation: Conversation, note_create: NoteCreate, actor: Actor
 ) -> ConversationNote:
-    """An internal note: for staff in scope, never sent to the customer."""
+    """An internal note: for staff in scope, never sent to the customer.
+
+    A colleague named as `@their.email@example.com` is mentioned: the note reaches their inbox and
+    an e-mail tells them. Only a colleague who may read the conversation can be mentioned.
+    """
+    emails = sorted({m.lower() for m in MENTION.findall(note_create.text)})
+    mentioned = _mentionable(session, conversation=conversation, emails=emails)
     note = ConversationNote(conversation_id=conversation.id, author_user_id=actor.user_id, text=note_create.text)
     session.add(note)
     conversation.updated_at = utcnow()
     session.flush()
+    for user in mentioned:
+        session.add(NoteMention(note_id=note.id, user_id=user.id, conversation_id=conversation.id))
+        enqueue(session, name="conversations.notify_mention", payload={"note_id": note.id, "user_id": user.id})
+    session.flush()
     return note
+
+
+def _mentionable(session: Session, *, conversation: Conversation, emails: list[str]) -> list[User]:
+    if not emails:
+        return []
+    users = {u.email.lower(): u for u in session.scalars(select(User).where(func.lower(User.email).in_(emails)))}
+    if missing := [e for e in emails if e not in users or not users[e].is_active]:
+        raise CxhubError(f"nobody here has the e-mail {missing[0]}", status=422, field="text")
+    handlers = set(
+        session.scalars(
+            select(ConversationHandler.organisation_id).where(ConversationHandler.conversation_id == conversation.id)
+        )
+    ) | {conversation.organisation_id}
+    kinds = dict(
+        session.execute(
+            select(Organisation.id, Organisation.kind).where(
+                Organisation.id.in_({u.organisation_id for u in users.values()})
+            )
+        ).all()
+    )
+    for email in emails:
+        user = users[email]
+        if kinds.get(user.organisation_id) != IN_HOUSE and user.organisation_id not in handlers:
+            raise CxhubError(
+                f"{email} cannot see this conversation: it was never queued at their organisation",
+                status=422,
+                field="text",
+            )
+    return [users[e] for e in emails]
 
 
 def check_attachment(*, filename: str, content_type: str, data: bytes, settings: Settings) -> tuple[str, str]:
@@ -464,3 +515,35 @@ def record_bounce(session: Session, *, interaction: Interaction, reason: str) ->
     interaction.delivery_status = "failed"
     interaction.delivery_error = f"bounced: {reason}"[:4000]
     session.flush()
+
+
+def create_canned_response(
+    session: Session, *, canned_response_create: CannedResponseCreate, actor: Actor | None
+) -> CannedResponse:
+    if actor is not None and actor.is_partner:
+        raise Forbidden("only the brand's own organisation writes canned responses")
+    brand = resolve_brand(session, canned_response_create.brand_id)
+    if actor is not None and actor.brand_ids is not None and brand.id not in actor.brand_ids:
+        raise CxhubError("unknown brand", status=422, field="brand_id")
+    canned = CannedResponse(brand_id=brand.id, **canned_response_create.model_dump(exclude={"brand_id"}))
+    session.add(canned)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("this brand has a canned response with this title", field="title") from exc
+    return canned
+
+
+def delete_canned_response(session: Session, *, canned: CannedResponse, actor: Actor) -> None:
+    if actor.is_partner:
+        raise Forbidden("only the brand's own organisation writes canned responses")
+    session.delete(canned)
+    session.flush()
+
+
+def fill_canned(text: str, *, customer_name: str | None, agent_name: str) -> str:
+    """The canned text with the customer's and the agent's first names filled in."""
+    return text.replace("{customer_name}", (customer_name or "").split(" ")[0] or "there").replace(
+        "{agent_name}", agent_name.split(" ")[0]
+    )

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
+from cxhub.conversations.models import Conversation
+from cxhub.conversations.repository import readable_conversations
 from cxhub.customers.models import CustomerGroup
 from cxhub.customers.schemas import CustomerGroupCreate, CustomerGroupRead
 from cxhub.customers.service import create_group, delete_group, group_reads
@@ -27,6 +29,8 @@ from cxhub.routing.schemas import (
     SlaPolicyCreate,
     SlaPolicyFields,
     SlaPolicyRead,
+    TransferCreate,
+    TransferResult,
 )
 from cxhub.web import error_responses
 
@@ -164,3 +168,29 @@ def delete_policy(session: SessionDep, policy: PolicyInScope, actor: CanManage) 
     """Delete a policy and its clocks."""
     service.delete_policy(session, policy=policy, actor=actor)
     return Response(status_code=204)
+
+
+CanReply = Annotated[Actor, Depends(require(P.CONVERSATIONS_REPLY))]
+
+
+@router.post(
+    "/conversations/{conversation_id}/transfer", tags=["conversations"], response_model=TransferResult, responses=WRITE
+)
+def transfer(
+    session: SessionDep, actor: CanReply, conversation_id: str, transfer_create: TransferCreate
+) -> TransferResult:
+    """Hand a conversation to a queue (routed afresh), a team (it waits for them) or an agent (theirs at once)."""
+    conversation = session.scalar(readable_conversations(actor).where(Conversation.id == conversation_id))
+    if conversation is None:
+        raise NotFound("conversation")
+    service.check_transfer(
+        session,
+        conversation=conversation,
+        actor=actor,
+        team_id=transfer_create.team_id,
+        agent_id=transfer_create.agent_id,
+    )
+    status = dispatch.transfer(
+        session, conversation=conversation, actor_user_id=actor.user_id, **transfer_create.model_dump()
+    )
+    return TransferResult(conversation_id=conversation.id, routing_status=status)

@@ -30,6 +30,7 @@ P = Permission
 CanWork = Annotated[Actor, Depends(require(P.ROUTING_WORK, pages=True))]
 CanSeeQueues = Annotated[Actor, Depends(require(P.ROUTING_READ, pages=True))]
 CanAssign = Annotated[Actor, Depends(require(P.CONVERSATIONS_ASSIGN, pages=True))]
+CanReply = Annotated[Actor, Depends(require(P.CONVERSATIONS_REPLY, pages=True))]
 CHANNELS = ("email", "chat", "voice", "voicemail", "sms", "social", "review", "web_form", "api")
 STREAM_POLL_SECONDS = 1.0  # a change shows within about a second, from any server process
 STREAM_LIFETIME_SECONDS = 300.0  # then the browser reconnects (EventSource does it by itself)
@@ -45,6 +46,7 @@ def _inbox_context(session: SessionDep, actor: Actor, agent: Agent, status: str,
     presence = service.presence_of(session, agent_ids=[agent.id]).get(agent.id)
     shown = [c.id for c in mine] + [r[0].id for r in waiting]
     return {
+        "mentions": workspace.my_mentions(session, actor=actor),
         "sla": workspace.sla_badges(session, shown),
         "mine": mine,
         "waiting": waiting,
@@ -184,3 +186,40 @@ def assign_waiting(
     if outcome == dispatch.GONE:
         raise CxhubError("another agent took it meanwhile", status=409)
     return RedirectResponse("/queues", status_code=303)
+
+
+@router.get("/conversations/{conversation_id}/_transfer")
+def transfer_form(request: Request, session: SessionDep, actor: CanReply, conversation_id: str) -> Response:
+    """The conversation page's transfer form: queues of the brand, teams and agents the actor may hand to."""
+    conversation = session.scalar(readable_conversations(actor).where(Conversation.id == conversation_id))
+    if conversation is None:
+        raise NotFound("conversation")
+    queues, teams, agents = workspace.transfer_targets(session, actor=actor, brand_id=conversation.brand_id)
+    return render(
+        request, "routing/_transfer.html", conversation=conversation, queues=queues, teams=teams, agents=agents
+    )
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+def transfer(
+    request: Request,
+    session: SessionDep,
+    actor: CanReply,
+    conversation_id: str,
+    target: Annotated[str, Form(max_length=40, pattern=r"^(queue|team|agent):[0-9a-z]{26}$")],
+) -> Response:
+    conversation = session.scalar(readable_conversations(actor).where(Conversation.id == conversation_id))
+    if conversation is None:
+        raise NotFound("conversation")
+    kind, target_id = target.split(":", 1)
+    queue_id, team_id, agent_id = (target_id if kind == k else None for k in ("queue", "team", "agent"))
+    service.check_transfer(session, conversation=conversation, actor=actor, team_id=team_id, agent_id=agent_id)
+    dispatch.transfer(
+        session,
+        conversation=conversation,
+        actor_user_id=actor.user_id,
+        queue_id=queue_id,
+        team_id=team_id,
+        agent_id=agent_id,
+    )
+    return RedirectResponse(f"/conversations/{conversation.id}", status_code=303)

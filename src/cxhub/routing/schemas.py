@@ -179,3 +179,14 @@ class SlaPolicyRead(BaseModel):
     warn_fraction: float
     escalate_priority: int | None
     notify_emails: list[str]
+
+
+class TransferCreate(StrictModel):
+    queue_id: str | None = Field(None, min_length=1, max_length=26, description="Route it afresh in this queue.")
+    team_id: str | None = Field(None, min_length=1, max_length=26, description="It waits for this team.")
+    agent_id: str | None = Field(None, min_length=1, max_length=26, description="This agent has it at once.")
+
+
+class TransferResult(BaseModel):
+    conversation_id: str
+    routing_status: str

@@ -237,3 +237,19 @@ def delete_policy(session: Session, *, policy: SlaPolicy, actor: Actor) -> None:
     _require_in_house(actor)
     session.delete(policy)
     session.flush()
+
+
+def check_transfer(
+    session: Session, *, conversation: Conversation, actor: Actor, team_id: str | None, agent_id: str | None
+) -> None:
+    """A partner hands on only what is queued for it, and to a team or agent only within its own organisation."""
+    if not actor.is_partner:
+        return
+    if conversation.organisation_id != actor.organisation_id:
+        raise Forbidden("this conversation has left your organisation: you can read it, not change it")
+    team = session.get(Team, team_id) if team_id else None
+    agent = session.get(Agent, agent_id) if agent_id else None
+    if (team and team.organisation_id != actor.organisation_id) or (
+        agent and agent.organisation_id != actor.organisation_id
+    ):
+        raise CxhubError("hand it to a queue: that team or agent is outside your organisation", status=422)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
-from cxhub.conversations.models import Conversation
+from cxhub.conversations.models import Conversation, ConversationNote, NoteMention
 from cxhub.conversations.repository import readable_conversations
 from cxhub.customers.models import Customer
 from cxhub.customers.service import customer_read
@@ -100,7 +100,8 @@ def inbox_fingerprint(session: Session, *, actor: Actor, agent_id: str) -> tuple
         )
     ).one()
     presence = session.scalar(select(AgentPresence.presence).where(AgentPresence.agent_id == agent_id))
-    return (*mine, *waiting, presence)
+    mentions = session.scalar(select(func.count()).select_from(NoteMention).where(NoteMention.user_id == actor.user_id))
+    return (*mine, *waiting, presence, mentions)
 
 
 @dataclass(frozen=True)
@@ -178,3 +179,30 @@ def team_agents(session: Session, *, actor: Actor) -> Sequence[tuple[str, str]]:
     if actor.is_partner:
         statement = statement.where(Agent.organisation_id == actor.organisation_id)
     return [(a, n) for a, n in session.execute(statement.order_by(User.name)).all()]
+
+
+def transfer_targets(
+    session: Session, *, actor: Actor, brand_id: str
+) -> tuple[Sequence[tuple[str, str]], Sequence[tuple[str, str]], Sequence[tuple[str, str]]]:
+    """(id, name) of the brand's queues, and of the teams and agents the actor may hand a conversation to."""
+    queues = session.execute(select(Queue.id, Queue.name).where(Queue.brand_id == brand_id).order_by(Queue.name)).all()
+    teams_statement = select(Team.id, Team.name).order_by(Team.name)
+    if actor.is_partner:
+        teams_statement = teams_statement.where(Team.organisation_id == actor.organisation_id)
+    teams = session.execute(teams_statement).all()
+    return [(q, n) for q, n in queues], [(t, n) for t, n in teams], team_agents(session, actor=actor)
+
+
+def my_mentions(session: Session, *, actor: Actor, limit: int = 20) -> list[tuple[Any, ...]]:
+    """(note, author name, conversation subject) of the latest notes that mention the actor, in scope."""
+    statement = (
+        readable_conversations(actor)
+        .join(NoteMention, NoteMention.conversation_id == Conversation.id)
+        .join(ConversationNote, ConversationNote.id == NoteMention.note_id)
+        .join(User, User.id == ConversationNote.author_user_id)
+        .where(NoteMention.user_id == actor.user_id)
+        .with_only_columns(ConversationNote, User.name, Conversation.subject, Conversation.channel)
+        .order_by(NoteMention.created_at.desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(statement).all()]
