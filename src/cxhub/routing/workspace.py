@@ -14,8 +14,8 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.conversations.models import Conversation, ConversationNote, NoteMention
 from cxhub.conversations.repository import readable_conversations
-from cxhub.customers.models import Customer
-from cxhub.customers.service import customer_read
+from cxhub.customers.models import Customer, CustomerIdentity
+from cxhub.customers.service import shown_identity, shown_name
 from cxhub.routing.models import AgentPresence, Queue, QueueTeam, SlaClock, WaitingItem
 from cxhub.routing.repository import HOLDING, readable_queues
 from cxhub.workforce.models import Agent, Team
@@ -25,11 +25,30 @@ INBOX_SIZE = 100
 
 
 def customer_names(session: Session, customer_ids: set[str], actor: Actor) -> dict[str, str]:
-    """Each customer's name as the viewer may see it, else their first identifier shown, else "unknown"."""
+    """Each customer's name as the viewer may see it, else their first identifier shown, else "unknown".
+
+    Two queries for any number of customers: the inbox pins its query count.
+    """
+    if not customer_ids:
+        return {}
+    customers = session.scalars(select(Customer).where(Customer.id.in_(customer_ids))).all()
+    nameless = [c.id for c in customers if not c.name]
+    first: dict[str, CustomerIdentity] = {}
+    if nameless:
+        for identity in session.scalars(
+            select(CustomerIdentity)
+            .where(CustomerIdentity.customer_id.in_(nameless))
+            .order_by(CustomerIdentity.first_seen_at)
+        ):
+            first.setdefault(identity.customer_id, identity)
     names = {}
-    for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_ids))) if customer_ids else ():
-        shown = customer_read(session, customer=customer, actor=actor)
-        names[customer.id] = shown.name or next((i.value for i in shown.identities if i.value), None) or "unknown"
+    for customer in customers:
+        if customer.name:
+            shown = shown_name(session, customer=customer, actor=actor)
+        else:
+            first_identity = first.get(customer.id)
+            shown = shown_identity(session, identity=first_identity, actor=actor) if first_identity else None
+        names[customer.id] = shown or "unknown"
     return names
 
 
