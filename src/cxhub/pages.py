@@ -11,6 +11,7 @@ from cxhub.channels.pages import router as channels_pages
 from cxhub.conversations.pages import router as conversations_pages
 from cxhub.deps import PageActor, csrf_protect
 from cxhub.jobs.pages import router as jobs_pages
+from cxhub.journeys.pages import router as journeys_pages
 from cxhub.routing.pages import router as routing_pages
 from cxhub.web import render
 from cxhub.workforce.pages import router as workforce_pages
@@ -33,3 +34,4 @@ router.include_router(conversations_pages)
 router.include_router(channels_pages)
 router.include_router(chat_pages)
 router.include_router(routing_pages)
+router.include_router(journeys_pages)

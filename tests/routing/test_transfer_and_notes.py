@@ -164,3 +164,25 @@ def test_the_conversation_page_transfers_through_its_form(
     )
     assert moved.status_code == 303
     assert conversation(client, token_for(ADMIN), conversation_id)["routing_status"] == "queued"
+
+
+def test_an_agent_puts_a_conversation_on_another_touchpoint_from_its_page(
+    client: TestClient, world: Session, token_for: Any, login: Any
+) -> None:
+    conversation_id = _darragh_has(client, world, token_for, 6)
+    page = login("agent@lumen.example")
+    form = page.get(f"/conversations/{conversation_id}/_touchpoint", headers={"HX-Request": "true"})
+    assert form.status_code == 200
+    billing = _id_of(client, token_for(ADMIN), "/api/v1/touchpoints", "billing")
+    token = csrf_from(page.get(f"/conversations/{conversation_id}").text)
+    moved = page.post(
+        f"/conversations/{conversation_id}/touchpoint",
+        data={"touchpoint_id": billing, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    assert conversation(client, token_for(ADMIN), conversation_id)["touchpoint"]["name"] == "billing"
+    refused = page.post(
+        f"/conversations/{conversation_id}/touchpoint", data={"touchpoint_id": "0" * 26, "csrf_token": token}
+    )
+    assert refused.status_code == 422
