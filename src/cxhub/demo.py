@@ -140,7 +140,7 @@ def load(session: Session) -> None:
             team_create=TeamCreate(
                 site_id=site_rows["Dublin"].id,
                 name="Dublin Care",
-                channels=["email", "chat", "voice", "social", "reviews"],
+                channels=["email", "chat", "voice", "social", "reviews", "commerce"],
                 languages=["en", "ga"],
                 skills=["billing", "product_fault", "returns", "complaints"],
             ),
@@ -279,6 +279,7 @@ QUEUES: dict[str, tuple[str, str | None, list[tuple[str, int, float]], list[int]
     "Voice": ("voice", None, [("Dublin Care", 0, 1.0), ("Sydney Local", 1, 1.0)], [60]),
     "Reviews": ("review", None, [("Dublin Care", 0, 1.0)], []),
     "Social": ("social", None, [("Dublin Care", 0, 1.0)], []),
+    "Orders and returns": ("commerce", None, [("Dublin Care", 0, 1.0)], []),
 }
 DUBLIN_DAY = {day: [("08:00", "20:00")] for day in WEEKDAYS}
 # policy: (channel, touchpoint, first response seconds, resolution seconds, business hours)
