@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     storage_region: str | None = Field(None, description="Region of the object storage bucket.")
     in_process_worker: bool = Field(True, description="Run a job worker inside `cxhub serve` (the embedded default).")
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
+    routing_max_age_days: int = Field(
+        30, ge=1, description="A conversation whose customer last wrote longer ago than this is history: not routed."
+    )
     job_lease_seconds: int = Field(
         300, description="How long a claimed job is held before another worker may retry it."
     )

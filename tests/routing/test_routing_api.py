@@ -214,3 +214,21 @@ def test_a_queue_whose_shares_do_not_add_up_is_refused(client: TestClient, world
 def test_a_partner_cannot_configure_queues(client: TestClient, world: Session, token_for: Any) -> None:
     response = client.post("/api/v1/queues", json={"name": "Mine"}, headers=token_for("lead@atlantic.example"))
     assert response.status_code == 403
+
+
+def test_history_is_not_routed(client: TestClient, world: Session, token_for: Any) -> None:
+    headers = token_for(ADMIN)
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=90)).isoformat()
+    conversation_id = post(
+        client,
+        headers,
+        channel="email",
+        external_id="<history-1@example.ie>",
+        customer={"email": "history@example.ie"},
+        subject="An old question",
+        text="Hello, this came in months ago and was answered by telephone.",
+        occurred_at=old,
+    )
+    run_dispatch(world)
+    found = conversation(client, headers, conversation_id)
+    assert (found["routing_status"], found["assignment"]["queue"]) == (None, None)

@@ -35,6 +35,7 @@ from cxhub.routing.sla import start_clocks
 from cxhub.workforce.models import Agent, Brand, Site, Team
 
 BATCH = 500
+MAX_AGE_DAYS = 30  # CXHUB_ROUTING_MAX_AGE_DAYS
 DEFAULT_CAPACITY = 5  # conversations at once on a channel the team serves but the agent's profile leaves out
 SERVED_AS = {"reviews": ("review",), "voice": ("voice", "voicemail")}  # a team's channel: the conversations it covers
 TAKEN, NO_ROOM, GONE = "taken", "no_room", "gone"
@@ -62,11 +63,13 @@ def _locked(session: Session, statement: Any, *, of: Any = None) -> Any:
     return statement.with_for_update(skip_locked=True, of=of) if _postgres(session) else statement
 
 
-def dispatch(session: Session, *, now: dt.datetime | None = None, batch: int = BATCH) -> Round:
+def dispatch(
+    session: Session, *, now: dt.datetime | None = None, batch: int = BATCH, max_age_days: int = MAX_AGE_DAYS
+) -> Round:
     """One round: queue what is pending, then assign what waits in push queues."""
     now = now or utcnow()
     result = Round()
-    route_pending(session, now=now, batch=batch, result=result)
+    route_pending(session, now=now, batch=batch, result=result, max_age=dt.timedelta(days=max_age_days))
     for brand_id in session.scalars(select(Brand.id).order_by(Brand.id)).all():
         assign_waiting(session, brand_id=brand_id, now=now, batch=batch, result=result)
     return result
@@ -85,7 +88,9 @@ def _queue_for(queues: Sequence[Queue], *, touchpoint_id: str | None, channel: s
     return max(matching, key=lambda q: (specificity(q), q.created_at), default=None)
 
 
-def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Round) -> None:
+def route_pending(
+    session: Session, *, now: dt.datetime, batch: int, result: Round, max_age: dt.timedelta = dt.timedelta(days=30)
+) -> None:
     pending = session.scalars(
         _locked(
             session,
@@ -110,8 +115,9 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
         if conversation.agent_id is not None:
             conversation.routing_status = "assigned"
             continue
-        if conversation.status not in repository.HOLDING or not conversation.needs_answer:
-            conversation.routing_status = None
+        last_word = conversation.last_inbound_at or conversation.created_at
+        if conversation.status not in repository.HOLDING or not conversation.needs_answer or last_word < now - max_age:
+            conversation.routing_status = None  # nothing to answer, or history
             continue
         contact = classify_conversation(
             session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages

@@ -23,7 +23,7 @@ HEADLINES = {"routing.sla_warning": "is at risk of missing", "routing.sla_breach
 
 @periodic("routing.dispatch", every_seconds=DISPATCH_EVERY_SECONDS)
 def dispatch_round(session: Session, payload: dict[str, Any]) -> None:
-    dispatch(session)
+    dispatch(session, max_age_days=get_settings().routing_max_age_days)
 
 
 @periodic("routing.sla_watch", every_seconds=SLA_WATCH_EVERY_SECONDS)
