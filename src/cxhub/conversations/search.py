@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     and_,
     column,
+    exists,
     false,
     func,
     literal_column,
@@ -115,20 +116,27 @@ def search_conversations(
     """Conversations in scope whose subject or any interaction's subject or text matches, newest first."""
     if _is_postgres(session):
         tsquery = _tsquery(query)
-        matching = union(
-            select(Interaction.conversation_id).where(INTERACTION_DOCUMENT.op("@@")(tsquery)),
-            select(Conversation.id).where(CONVERSATION_DOCUMENT.op("@@")(tsquery)),
-        )
+        # two questions, each answered by the plan that suits it: a common word walks the newest
+        # conversations and stops at a page, a rare one reads the GIN index; an OR would force one plan
+        conditions = [
+            exists().where(Interaction.conversation_id == Conversation.id, INTERACTION_DOCUMENT.op("@@")(tsquery)),
+            CONVERSATION_DOCUMENT.op("@@")(tsquery),
+        ]
     else:
-        matching = union(
-            select(_fts_interactions.c.conversation_id).where(
-                _fts_interactions.c.search_interactions.match(query.fts5)
-            ),
-            select(_fts_conversations.c.conversation_id).where(
-                _fts_conversations.c.search_conversations.match(query.fts5)
-            ),
-        )
-    statement = readable_conversations(actor).where(Conversation.id.in_(matching))
+        fts_interactions, fts_conversations = _fts_interactions, _fts_conversations
+        conditions = [
+            Conversation.id.in_(
+                union(
+                    select(fts_interactions.c.conversation_id).where(
+                        fts_interactions.c.search_interactions.match(query.fts5)
+                    ),
+                    select(fts_conversations.c.conversation_id).where(
+                        fts_conversations.c.search_conversations.match(query.fts5)
+                    ),
+                )
+            )
+        ]
+    statement = readable_conversations(actor)
     if cursor:
         after = session.get(Conversation, cursor)
         if after is None:
@@ -139,9 +147,9 @@ def search_conversations(
                 and_(Conversation.updated_at == after.updated_at, Conversation.id < after.id),
             )
         )
-    rows = list(
-        session.scalars(statement.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1))
-    )
+    newest = statement.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)
+    found = {c.id: c for condition in conditions for c in session.scalars(newest.where(condition))}
+    rows = sorted(found.values(), key=lambda c: (c.updated_at, c.id), reverse=True)[: limit + 1]
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     rows = rows[:limit]
     snippets = _snippets(session, query, [c.id for c in rows])
@@ -244,7 +252,8 @@ def search_customers(
         by_identity = select(CustomerIdentity.customer_id).where(
             IDENTITY_DOCUMENT.op("@@")(tsquery), CustomerIdentity.kind.in_(kinds)
         )
-        matched = or_(Customer.id.in_(by_identity), CUSTOMER_DOCUMENT.op("@@")(tsquery) if name_counts else false())
+        by_name = select(Customer.id).where(CUSTOMER_DOCUMENT.op("@@")(tsquery) if name_counts else false())
+        matched = Customer.id.in_(union(by_identity, by_name))  # an OR of the two would scan every customer
     else:
         fts = _fts_customers
         counted = (*kinds, "name") if name_counts else kinds
