@@ -211,3 +211,18 @@ def test_fts5_queries_are_quoted_phrases() -> None:
     only_words = parse_query("OR AND")
     assert only_words is not None
     assert only_words.fts5 == '("OR" AND "AND")'
+
+
+def test_a_page_costs_the_same_queries_however_many_hits(
+    client: TestClient, token_for: Headers, world: Session, count_queries: Any
+) -> None:
+    admin = token_for("admin@lumen.example")
+    _record(client, admin, _message(60, text="a single mangosteen"))
+    _record(client, admin, [_message(61 + n, text=f"papaya number {n}") for n in range(20)])
+    counts = []
+    for q, kind in (("mangosteen", "conversations"), ("papaya", "conversations"), ("Customer", "customers")):
+        with count_queries() as counted:
+            assert _search(client, admin, q, kind=kind)["items"]
+        counts.append(len(counted.statements))
+    assert counts[0] == counts[1]
+    assert counts[2] <= counts[0] + 1
