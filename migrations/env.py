@@ -27,6 +27,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=models_registry.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -97,6 +97,7 @@ ROUTES = [
     Route("POST", "/api/v1/conversations/{conversation_id}/replies", P.CONVERSATIONS_REPLY, "conversation", 201),
     Route("POST", "/api/v1/conversations/{conversation_id}/attachments", P.CONVERSATIONS_REPLY, "conversation", 201),
     Route("GET", "/api/v1/attachments/{attachment_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/api/v1/search", P.CONVERSATIONS_READ, None, 200),
     Route("GET", "/api/v1/dead-letters", P.DEAD_LETTERS_READ, None, 200),
     Route("POST", "/api/v1/dead-letters/{dead_letter_id}/replay", P.DEAD_LETTERS_REPLAY, None, 200),
     Route("GET", "/api/v1/channel-sources", P.CHANNELS_MANAGE, None, 200),
@@ -360,6 +361,8 @@ def _request(
             "customer": {"visitor_id": "matrix-visitor"},
         },
     }
+    if route.path == "/api/v1/search":
+        path += "?q=Jane&kind=customers"
     return path, bodies.get((route.method, route.path))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect
 from cxhub.db import make_engine
 from cxhub.kit.databases import create_database, drop_database
 from cxhub.migrate import alembic_config
-from cxhub.models_registry import metadata
+from cxhub.models_registry import include_object, metadata
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.integration
@@ -50,6 +50,6 @@ def test_upgrade_downgrade_upgrade_leaves_the_schema_of_the_models(empty_engine:
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     _run(empty_engine, "upgrade", "head")
     with empty_engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         differences = compare_metadata(context, metadata())
     assert differences == []

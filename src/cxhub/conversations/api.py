@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import bulk, labels, service
+from cxhub.conversations import bulk, labels, search, service
 from cxhub.conversations.models import (
     Attachment,
     CannedResponse,
@@ -43,8 +43,10 @@ from cxhub.conversations.schemas import (
     CannedResponseCreate,
     CannedResponseRead,
     ConversationDetail,
+    ConversationHit,
     ConversationRead,
     ConversationUpdate,
+    CustomerHit,
     DeadLetterRead,
     InteractionCreate,
     InteractionRead,
@@ -236,6 +238,37 @@ def list_conversations(
         statement = statement.where(Conversation.updated_at >= since)
     rows, next_cursor = paginate(session, statement, Conversation.id, cursor=cursor, limit=limit, newest_first=True)
     return Page[ConversationRead](items=conversation_reads(session, rows), next_cursor=next_cursor)
+
+
+@router.get(
+    "/search",
+    tags=["conversations"],
+    response_model=Page[ConversationHit] | Page[CustomerHit],
+    responses=error_responses(403),
+)
+def search_in_scope(
+    session: SessionDep,
+    actor: CanReadConversations,
+    q: Annotated[str, Query(min_length=1, max_length=200, description='Words, "a phrase", `or`, `-word`.')],
+    kind: Annotated[Literal["conversations", "customers"], Query()] = "conversations",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ConversationHit] | Page[CustomerHit]:
+    """Full-text search over conversations or customers in scope, newest first (a partner: only what they read)."""
+    query = search.parse_query(q)
+    if kind == "customers":
+        customers, next_cursor = (
+            search.search_customers(session, actor=actor, query=query, cursor=cursor, limit=limit)
+            if query
+            else ([], None)
+        )
+        return Page[CustomerHit](items=customers, next_cursor=next_cursor)
+    conversations, next_cursor = (
+        search.search_conversations(session, actor=actor, query=query, cursor=cursor, limit=limit)
+        if query
+        else ([], None)
+    )
+    return Page[ConversationHit](items=conversations, next_cursor=next_cursor)
 
 
 def _conversation(session: SessionDep, actor: ApiActor, conversation_id: str) -> Conversation:

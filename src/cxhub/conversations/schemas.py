@@ -254,3 +254,30 @@ class ConversationDetail(ConversationRead):
     interactions: list[InteractionRead] = Field(description="The latest 50, newest first.")
     interactions_next_cursor: str | None = Field(description="Older ones: /conversations/{id}/interactions?cursor=")
     notes: list[NoteRead]
+
+
+class ConversationHit(BaseModel):
+    """A conversation that matches a search, with the matching words in `<mark>` inside an escaped snippet."""
+
+    kind: Literal["conversation"] = "conversation"
+    id: str
+    subject: str | None
+    channel: str
+    status: str
+    customer_id: str
+    snippet: str | None = Field(description="HTML-escaped text around the match, the matched words in <mark>.")
+    updated_at: dt.datetime
+
+
+class IdentifierHit(BaseModel):
+    kind: str
+    value: str | None  # as the viewer's data policy allows
+
+
+class CustomerHit(BaseModel):
+    """A customer whose name or identifier matches, each shown as the viewer's data policy allows."""
+
+    kind: Literal["customer"] = "customer"
+    id: str
+    name: str | None
+    identifier: IdentifierHit | None = Field(description="The identifier that matched; null when the name did.")
