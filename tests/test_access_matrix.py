@@ -439,6 +439,7 @@ PAGES = [
     Route("GET", "/channels", P.CHANNELS_MANAGE, None, 200),
     Route("GET", "/inbox", P.ROUTING_WORK, None, 200, needs_agent=True),
     Route("GET", "/queues", P.ROUTING_READ, None, 200),
+    Route("GET", "/search", P.CONVERSATIONS_READ, None, 200),
 ]
 
 

@@ -133,3 +133,26 @@ def test_a_partner_lead_sees_its_queue_and_hands_an_item_to_its_agent(
 def test_the_inbox_needs_an_agent_profile(world: Session, login: Any) -> None:
     assert login("qa@lumen.example").get("/inbox").status_code == 403
     assert login("admin@lumen.example").get("/inbox").status_code == 409
+
+
+def test_the_search_page_finds_words_in_scope_and_marks_them(
+    client: TestClient, world: Session, token_for: Any, login: Any
+) -> None:
+    headers = token_for(ADMIN)
+    post(
+        client,
+        headers,
+        channel="email",
+        external_id="<search-page-1@example.ie>",
+        customer={"email": "search.page@example.ie"},
+        subject="Walnut shelf",
+        text="Hello, the walnut shelf arrived with a scratch on the left side.",
+    )
+    page = login("agent@lumen.example")
+    found = page.get("/search", params={"q": "walnut scratch"})
+    assert found.status_code == 200
+    assert "Walnut shelf" in found.text
+    assert "<mark>" in found.text
+    assert "Nothing in your scope matches." in page.get("/search", params={"q": "zeppelin"}).text
+    partner = login("agent@pacific.example").get("/search", params={"q": "walnut"})
+    assert "Walnut shelf" not in partner.text  # never queued at Pacific Contact

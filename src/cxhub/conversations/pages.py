@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import labels, service
+from cxhub.conversations import labels, search, service
 from cxhub.conversations.models import CannedResponse, Conversation, ConversationNote, Interaction
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import (
@@ -366,4 +366,31 @@ def customer_page(
         organisations=organisations,
         visible_text=visible_text,
         next_cursor=next_cursor,
+    )
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    session: SessionDep,
+    actor: CanRead,
+    q: Annotated[str, Query(max_length=200)] = "",
+    kind: Annotated[str, Query(pattern="^(conversations|customers)$")] = "conversations",
+    cursor: Annotated[str, Query(max_length=26)] = "",
+) -> Response:
+    """Search conversations or customers in scope; the matched words are marked."""
+    query = search.parse_query(q) if q.strip() else None
+    hits: list[Any] = []
+    next_cursor = None
+    if query is not None:
+        find = search.search_customers if kind == "customers" else search.search_conversations
+        hits, next_cursor = find(session, actor=actor, query=query, cursor=cursor or None, limit=PAGE_SIZE)
+    return render(
+        request,
+        "conversations/search.html",
+        q=q,
+        kind=kind,
+        hits=hits,
+        next_cursor=next_cursor,
+        searched=bool(q.strip()),
     )

@@ -39,6 +39,7 @@
       var link = rows()[current].querySelector("a");
       if (link) link.click();
     } else if (event.key === "n") { document.getElementById("take-next").click(); }
+    else if (event.key === "/") { var searchBox = document.getElementById("top-q"); if (searchBox) searchBox.focus(); }
     else if (/^[1-4]$/.test(event.key)) {
       var button = document.querySelector('[data-key="' + event.key + '"]');
       if (button) button.click();
