@@ -73,7 +73,7 @@ def dispatch(session: Session, *, now: dt.datetime | None = None, batch: int = B
 # classify and queue
 
 
-def _queue_for(queues: Sequence[Queue], *, touchpoint_id: str | None, channel: str) -> Queue | None:
+def queue_for(queues: Sequence[Queue], *, touchpoint_id: str | None, channel: str) -> Queue | None:
     """The most specific queue: touchpoint and channel, then touchpoint, then channel, then a catch-all."""
 
     def specificity(queue: Queue) -> int:
@@ -98,7 +98,7 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
     brands = {c.brand_id for c in pending}
     queues = {b: session.scalars(select(Queue).where(Queue.brand_id == b)).all() for b in brands}
     classifiers = {b: Classifier(session, b) for b in brands}
-    languages = _served_languages(session)
+    languages = served_languages(session)
     customers = {
         c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_({p.customer_id for p in pending})))
     }
@@ -114,7 +114,7 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
             session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
         )
         result.classified += 1
-        queue = _queue_for(
+        queue = queue_for(
             queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
         )
         if queue is None:
@@ -150,7 +150,7 @@ def _truthy(value: object) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on") if value is not None else False
 
 
-def _served_languages(session: Session) -> set[str]:
+def served_languages(session: Session) -> set[str]:
     """The languages agents speak: the candidates for detecting a customer's language."""
     spoken: set[str] = set()
     for languages in session.scalars(select(Agent.languages)):
@@ -213,26 +213,32 @@ def candidates(session: Session, *, agent_ids: Iterable[str] | None = None) -> l
     ids = [row.id for row in rows]
     held = repository.loads(session, agent_ids=ids if agent_ids is not None else None)
     limits = repository.brand_limits(session, [row.user_id for row in rows])
-    found = []
-    for row in rows:
-        capacity = {channel: _capacity(row.max_concurrent, channel) for channel in served_channels(row.channels)}
-        found.append(
-            Candidate(
-                agent_id=row.id,
-                team_id=row.team_id,
-                organisation_id=row.organisation_id,
-                site_id=row.site_id,
-                site_country=row.country,
-                presence=row.presence,
-                free_since=row.free_since,
-                languages=frozenset(str(entry.get("code", "")) for entry in row.languages),
-                skills={str(s.get("name")): int(s.get("level", 1)) for s in row.skills},
-                capacity=capacity,
-                load=held.get(row.id, {}),
-                brand_ids=frozenset(limits[row.user_id]) if row.user_id in limits else None,
-            )
-        )
-    return found
+    return [as_candidate(row, load=held.get(row.id, {}), limits=limits) for row in rows]
+
+
+def as_candidate(
+    row: Any,
+    *,
+    load: Mapping[str, int],
+    limits: Mapping[str, set[str]],
+    presence: str | None = None,
+    free_since: dt.datetime | None = None,
+) -> Candidate:
+    """An agent row of `repository.available_agents` as the engine sees it; presence and free_since as given."""
+    return Candidate(
+        agent_id=row.id,
+        team_id=row.team_id,
+        organisation_id=row.organisation_id,
+        site_id=row.site_id,
+        site_country=row.country,
+        presence=presence or row.presence,
+        free_since=free_since or row.free_since,
+        languages=frozenset(str(entry.get("code", "")) for entry in row.languages),
+        skills={str(s.get("name")): int(s.get("level", 1)) for s in row.skills},
+        capacity={channel: _capacity(row.max_concurrent, channel) for channel in served_channels(row.channels)},
+        load=load,
+        brand_ids=frozenset(limits[row.user_id]) if row.user_id in limits else None,
+    )
 
 
 def served_channels(team_channels: Iterable[str]) -> set[str]:
