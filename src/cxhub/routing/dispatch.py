@@ -103,46 +103,47 @@ def route_pending(session: Session, *, now: dt.datetime, batch: int, result: Rou
         c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_({p.customer_id for p in pending})))
     }
     owners = _owners(session, pending)
-    for conversation in pending:
-        if conversation.agent_id is not None:
-            conversation.routing_status = "assigned"
-            continue
-        if conversation.status not in repository.HOLDING or not conversation.needs_answer:
-            conversation.routing_status = None
-            continue
-        contact = classify_conversation(
-            session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
-        )
-        result.classified += 1
-        queue = queue_for(
-            queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
-        )
-        if queue is None:
-            conversation.routing_status = "unrouted"
-            result.unrouted += 1
-            continue
-        customer = customers.get(conversation.customer_id)
-        owner_agent, owner_team = owners.get(conversation.id, (None, None))
-        session.add(
-            WaitingItem(
-                conversation_id=conversation.id,
-                brand_id=conversation.brand_id,
-                queue_id=queue.id,
-                channel=conversation.channel,
-                priority=min(conversation.priority, queue.priority),
-                waiting_since=conversation.last_inbound_at or conversation.created_at,
-                customer_id=conversation.customer_id,
-                language=conversation.language,
-                customer_country=customer.country if customer else None,
-                wants_local=_truthy(contact.fields.get(LOCAL_AGENT_FIELD)),
-                owner_agent_id=owner_agent,
-                owner_team_id=owner_team,
+    with session.no_autoflush:  # the queued items are written in one batch, not one per classification read
+        for conversation in pending:
+            if conversation.agent_id is not None:
+                conversation.routing_status = "assigned"
+                continue
+            if conversation.status not in repository.HOLDING or not conversation.needs_answer:
+                conversation.routing_status = None
+                continue
+            contact = classify_conversation(
+                session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
             )
-        )
-        conversation.priority = min(conversation.priority, queue.priority)
-        conversation.queue_id = queue.id
-        conversation.routing_status = "queued"
-        result.queued += 1
+            result.classified += 1
+            queue = queue_for(
+                queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
+            )
+            if queue is None:
+                conversation.routing_status = "unrouted"
+                result.unrouted += 1
+                continue
+            customer = customers.get(conversation.customer_id)
+            owner_agent, owner_team = owners.get(conversation.id, (None, None))
+            session.add(
+                WaitingItem(
+                    conversation_id=conversation.id,
+                    brand_id=conversation.brand_id,
+                    queue_id=queue.id,
+                    channel=conversation.channel,
+                    priority=min(conversation.priority, queue.priority),
+                    waiting_since=conversation.last_inbound_at or conversation.created_at,
+                    customer_id=conversation.customer_id,
+                    language=conversation.language,
+                    customer_country=customer.country if customer else None,
+                    wants_local=_truthy(contact.fields.get(LOCAL_AGENT_FIELD)),
+                    owner_agent_id=owner_agent,
+                    owner_team_id=owner_team,
+                )
+            )
+            conversation.priority = min(conversation.priority, queue.priority)
+            conversation.queue_id = queue.id
+            conversation.routing_status = "queued"
+            result.queued += 1
     session.flush()
 
 
@@ -308,34 +309,37 @@ def assign_waiting(session: Session, *, brand_id: str, now: dt.datetime, batch: 
         c.id: c
         for c in session.scalars(select(Conversation).where(Conversation.id.in_([r.conversation_id for r in rows])))
     }
-    for row in rows:
-        item = work_item(row, served)
-        queue = rules[row.queue_id]
-        while True:
-            decision = pool.decide(item, queue, now=now, hours=hours, assigned_today=ledger[row.queue_id])
+    holds: dict[str, Hold] = {}
+    with session.no_autoflush:  # assignments and handlers are written in batches at the end of the round
+        for row in rows:
+            item = work_item(row, served)
+            queue = rules[row.queue_id]
+            while True:
+                decision = pool.decide(item, queue, now=now, hours=hours, assigned_today=ledger[row.queue_id])
+                if decision.agent_id is None:
+                    break
+                outcome = take(
+                    session,
+                    conversation=conversations[row.conversation_id],
+                    decision=decision,
+                    queue_id=row.queue_id,
+                    now=now,
+                    rule=decision.rule,
+                    holds=holds,
+                )
+                if outcome != NO_ROOM:
+                    break
+                pool.withdraw(decision.agent_id)  # another round holds the agent, or its load changed
+                result.passed_over.add(decision.agent_id)
             if decision.agent_id is None:
-                break
-            outcome = take(
-                session,
-                conversation=conversations[row.conversation_id],
-                decision=decision,
-                queue_id=row.queue_id,
-                now=now,
-                rule=decision.rule,
-            )
-            if outcome != NO_ROOM:
-                break
-            pool.withdraw(decision.agent_id)  # another round holds the agent, or its load changed
-            result.passed_over.add(decision.agent_id)
-        if decision.agent_id is None:
-            _queue_at(session, conversation=conversations[row.conversation_id], decision=decision, now=now)
-            result.waiting += 1
-        elif outcome == TAKEN:
-            pool.assign(decision.agent_id, row.channel)
-            ledger[row.queue_id][decision.organisation_id or ""] = (
-                ledger[row.queue_id].get(decision.organisation_id or "", 0) + 1
-            )
-            result.assigned += 1
+                _queue_at(session, conversation=conversations[row.conversation_id], decision=decision, now=now)
+                result.waiting += 1
+            elif outcome == TAKEN:
+                pool.assign(decision.agent_id, row.channel)
+                ledger[row.queue_id][decision.organisation_id or ""] = (
+                    ledger[row.queue_id].get(decision.organisation_id or "", 0) + 1
+                )
+                result.assigned += 1
     session.flush()
 
 
@@ -364,32 +368,28 @@ def take(
     now: dt.datetime,
     rule: str,
     by_user_id: str | None = None,
+    holds: dict[str, Hold] | None = None,
 ) -> str:
     """Give the conversation to the decision's agent if the agent still has room.
 
     TAKEN; NO_ROOM when the agent is away, held by another round or full on the channel; GONE when
-    someone else took the conversation first.
+    someone else took the conversation first. `holds`: the agents this round has locked so far, each
+    locked and counted once per round.
     """
     assert decision.agent_id is not None  # noqa: S101 - callers pass a decision with an agent
     agent_id = decision.agent_id
-    presence = session.scalar(
-        _locked(
-            session,
-            select(AgentPresence).where(AgentPresence.agent_id == agent_id, AgentPresence.presence == "available"),
-        )
-    )
-    if presence is None:
-        return NO_ROOM
-    agent = session.get(Agent, agent_id)
-    team = session.get(Team, agent.team_id) if agent else None
-    if agent is None or team is None:
-        return NO_ROOM
-    capacity = (
-        _capacity(agent.max_concurrent, conversation.channel)
-        if conversation.channel in served_channels(team.channels)
-        else 0
-    )
-    if repository.load_of(session, agent_id=agent_id, channel=conversation.channel) >= capacity:
+    hold = holds.get(agent_id) if holds is not None else None
+    if hold is None:
+        hold = _hold(session, agent_id)
+        if hold is None:
+            return NO_ROOM
+        if holds is not None:
+            holds[agent_id] = hold
+    agent, channel = hold.agent, conversation.channel
+    capacity = _capacity(agent.max_concurrent, channel) if channel in served_channels(hold.team.channels) else 0
+    if channel not in hold.load:
+        hold.load[channel] = repository.load_of(session, agent_id=agent_id, channel=channel)
+    if hold.load[channel] >= capacity:
         return NO_ROOM
     taken = session.execute(
         update(Conversation)
@@ -407,6 +407,7 @@ def take(
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
         session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
         return GONE
+    hold.load[channel] += 1
     session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
     session.add(
         Assignment(
@@ -423,9 +424,39 @@ def take(
         )
     )
     _handled_by(session, conversation.id, agent.organisation_id, now)
-    presence.free_since = now
+    hold.presence.free_since = now
     session.expire(conversation)
     return TAKEN
+
+
+@dataclass
+class Hold:
+    """An agent whose presence row this transaction has locked, and the load the agent holds now.
+
+    While the lock is held no other round or pull assigns to the agent, so the load can only fall
+    (a conversation resolved) until commit: counted once and kept up with our own assignments, it is
+    never below the truth, and the agent is never given more than the capacity.
+    """
+
+    presence: AgentPresence
+    agent: Agent
+    team: Team
+    load: dict[str, int] = field(default_factory=dict)
+
+
+def _hold(session: Session, agent_id: str) -> Hold | None:
+    """Lock an available agent's presence (passing over one another round holds) for the rest of the transaction."""
+    presence = session.scalar(
+        _locked(
+            session,
+            select(AgentPresence).where(AgentPresence.agent_id == agent_id, AgentPresence.presence == "available"),
+        )
+    )
+    agent = session.get(Agent, agent_id) if presence is not None else None
+    team = session.get(Team, agent.team_id) if agent is not None else None
+    if presence is None or agent is None or team is None:
+        return None
+    return Hold(presence, agent, team)
 
 
 # pull
