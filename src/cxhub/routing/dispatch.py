@@ -405,10 +405,10 @@ def take(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-        session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
+        _unqueue(session, conversation.id)
         return GONE
     hold.load[channel] += 1
-    session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
+    _unqueue(session, conversation.id)
     session.add(
         Assignment(
             id=new_id(),
@@ -427,6 +427,16 @@ def take(
     hold.presence.free_since = now
     session.expire(conversation)
     return TAKEN
+
+
+def _unqueue(session: Session, conversation_id: str) -> None:
+    """The item leaves the queue. The session's copy of its row is not searched for (it would scan every
+    object the round loaded, for each item) and is not used again."""
+    session.execute(
+        delete(WaitingItem)
+        .where(WaitingItem.conversation_id == conversation_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass
