@@ -191,13 +191,13 @@ def _write_csv(path: Path, decisions: Sequence[dict[str, Any]]) -> None:
 
 def _print_table(decisions: Sequence[dict[str, Any]]) -> None:
     table = Table(title="routing decisions")
-    for column in ("item", "at", "queue", "rule", "organisation", "team", "agent", "waited s", "relaxed"):
+    for column in ("item", "at (UTC)", "queue", "rule", "organisation", "team", "agent", "waited s", "relaxed"):
         table.add_column(column, justify="right" if column == "waited s" else "left")
     for d in decisions:
         agent = (d["agent"] or "[red]never assigned[/red]") if d["queue"] else "[red]unrouted[/red]"
         table.add_row(
             d["id"],
-            d["at"],
+            dt.datetime.fromisoformat(d["at"]).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
             d["queue"] or "",
             d["rule"] or "",
             d["organisation"] or "",
@@ -210,10 +210,11 @@ def _print_table(decisions: Sequence[dict[str, Any]]) -> None:
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
+    skipped = f"{summary['rejected']} {'row' if summary['rejected'] == 1 else 'rows'} skipped"
     shares = ", ".join(f"{name} {count}" for name, count in summary["by_organisation"].items())
     console.print(
         f"{summary['items']} items: [green]{summary['assigned']} assigned[/green] ({shares or 'none'}), "
         f"{'[red]' if summary['never_assigned'] else ''}{summary['never_assigned']} never assigned"
-        f"{'[/red]' if summary['never_assigned'] else ''}, {summary['rejected']} rows skipped; "
+        f"{'[/red]' if summary['never_assigned'] else ''}, {skipped}; "
         f"mean wait {summary['mean_wait_seconds']:g} s"
     )
