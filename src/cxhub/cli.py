@@ -1,4 +1,4 @@
-"""The `cxhub` command: serve, worker, migrate, demo, import, users, tokens, orgs."""
+"""The `cxhub` command: serve, worker, migrate, demo, import, routing, users, tokens, orgs."""
 
 from __future__ import annotations
 
@@ -487,5 +487,12 @@ def _register_channels() -> None:
     register(app)
 
 
+def _register_routing() -> None:
+    from cxhub.routing.cli import register
+
+    register(app)
+
+
 _register_import()
 _register_channels()
+_register_routing()

@@ -78,7 +78,7 @@ def dispatch(
 # classify and queue
 
 
-def _queue_for(queues: Sequence[Queue], *, touchpoint_id: str | None, channel: str) -> Queue | None:
+def queue_for(queues: Sequence[Queue], *, touchpoint_id: str | None, channel: str) -> Queue | None:
     """The most specific queue: touchpoint and channel, then touchpoint, then channel, then a catch-all."""
 
     def specificity(queue: Queue) -> int:
@@ -105,54 +105,59 @@ def route_pending(
     brands = {c.brand_id for c in pending}
     queues = {b: session.scalars(select(Queue).where(Queue.brand_id == b)).all() for b in brands}
     classifiers = {b: Classifier(session, b) for b in brands}
-    languages = _served_languages(session)
+    languages = served_languages(session)
     customers = {
         c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_({p.customer_id for p in pending})))
     }
     owners = _owners(session, pending)
     classified: list[Conversation] = []
-    for conversation in pending:
-        if conversation.agent_id is not None:
-            conversation.routing_status = "assigned"
-            continue
-        last_word = conversation.last_inbound_at or conversation.created_at
-        if conversation.status not in repository.HOLDING or not conversation.needs_answer or last_word < now - max_age:
-            conversation.routing_status = None  # nothing to answer, or history
-            continue
-        contact = classify_conversation(
-            session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
-        )
-        result.classified += 1
-        classified.append(conversation)
-        queue = _queue_for(
-            queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
-        )
-        if queue is None:
-            conversation.routing_status = "unrouted"
-            result.unrouted += 1
-            continue
-        customer = customers.get(conversation.customer_id)
-        owner_agent, owner_team = owners.get(conversation.id, (None, None))
-        session.add(
-            WaitingItem(
-                conversation_id=conversation.id,
-                brand_id=conversation.brand_id,
-                queue_id=queue.id,
-                channel=conversation.channel,
-                priority=min(conversation.priority, queue.priority),
-                waiting_since=conversation.last_inbound_at or conversation.created_at,
-                customer_id=conversation.customer_id,
-                language=conversation.language,
-                customer_country=customer.country if customer else None,
-                wants_local=_truthy(contact.fields.get(LOCAL_AGENT_FIELD)),
-                owner_agent_id=owner_agent,
-                owner_team_id=owner_team,
+    with session.no_autoflush:  # the queued items are written in one batch, not one per classification read
+        for conversation in pending:
+            if conversation.agent_id is not None:
+                conversation.routing_status = "assigned"
+                continue
+            last_word = conversation.last_inbound_at or conversation.created_at
+            if (
+                conversation.status not in repository.HOLDING
+                or not conversation.needs_answer
+                or last_word < now - max_age
+            ):
+                conversation.routing_status = None  # nothing to answer, or history
+                continue
+            contact = classify_conversation(
+                session, conversation=conversation, classifier=classifiers[conversation.brand_id], languages=languages
             )
-        )
-        conversation.priority = min(conversation.priority, queue.priority)
-        conversation.queue_id = queue.id
-        conversation.routing_status = "queued"
-        result.queued += 1
+            result.classified += 1
+            classified.append(conversation)
+            queue = queue_for(
+                queues[conversation.brand_id], touchpoint_id=conversation.touchpoint_id, channel=conversation.channel
+            )
+            if queue is None:
+                conversation.routing_status = "unrouted"
+                result.unrouted += 1
+                continue
+            customer = customers.get(conversation.customer_id)
+            owner_agent, owner_team = owners.get(conversation.id, (None, None))
+            session.add(
+                WaitingItem(
+                    conversation_id=conversation.id,
+                    brand_id=conversation.brand_id,
+                    queue_id=queue.id,
+                    channel=conversation.channel,
+                    priority=min(conversation.priority, queue.priority),
+                    waiting_since=conversation.last_inbound_at or conversation.created_at,
+                    customer_id=conversation.customer_id,
+                    language=conversation.language,
+                    customer_country=customer.country if customer else None,
+                    wants_local=_truthy(contact.fields.get(LOCAL_AGENT_FIELD)),
+                    owner_agent_id=owner_agent,
+                    owner_team_id=owner_team,
+                )
+            )
+            conversation.priority = min(conversation.priority, queue.priority)
+            conversation.queue_id = queue.id
+            conversation.routing_status = "queued"
+            result.queued += 1
     session.flush()
     start_clocks(session, conversations=classified, now=now)
 
@@ -161,7 +166,7 @@ def _truthy(value: object) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on") if value is not None else False
 
 
-def _served_languages(session: Session) -> set[str]:
+def served_languages(session: Session) -> set[str]:
     """The languages agents speak: the candidates for detecting a customer's language."""
     spoken: set[str] = set()
     for languages in session.scalars(select(Agent.languages)):
@@ -224,26 +229,32 @@ def candidates(session: Session, *, agent_ids: Iterable[str] | None = None) -> l
     ids = [row.id for row in rows]
     held = repository.loads(session, agent_ids=ids if agent_ids is not None else None)
     limits = repository.brand_limits(session, [row.user_id for row in rows])
-    found = []
-    for row in rows:
-        capacity = {channel: _capacity(row.max_concurrent, channel) for channel in served_channels(row.channels)}
-        found.append(
-            Candidate(
-                agent_id=row.id,
-                team_id=row.team_id,
-                organisation_id=row.organisation_id,
-                site_id=row.site_id,
-                site_country=row.country,
-                presence=row.presence,
-                free_since=row.free_since,
-                languages=frozenset(str(entry.get("code", "")) for entry in row.languages),
-                skills={str(s.get("name")): int(s.get("level", 1)) for s in row.skills},
-                capacity=capacity,
-                load=held.get(row.id, {}),
-                brand_ids=frozenset(limits[row.user_id]) if row.user_id in limits else None,
-            )
-        )
-    return found
+    return [as_candidate(row, load=held.get(row.id, {}), limits=limits) for row in rows]
+
+
+def as_candidate(
+    row: Any,
+    *,
+    load: Mapping[str, int],
+    limits: Mapping[str, set[str]],
+    presence: str | None = None,
+    free_since: dt.datetime | None = None,
+) -> Candidate:
+    """An agent row of `repository.available_agents` as the engine sees it; presence and free_since as given."""
+    return Candidate(
+        agent_id=row.id,
+        team_id=row.team_id,
+        organisation_id=row.organisation_id,
+        site_id=row.site_id,
+        site_country=row.country,
+        presence=presence or row.presence,
+        free_since=free_since or row.free_since,
+        languages=frozenset(str(entry.get("code", "")) for entry in row.languages),
+        skills={str(s.get("name")): int(s.get("level", 1)) for s in row.skills},
+        capacity={channel: _capacity(row.max_concurrent, channel) for channel in served_channels(row.channels)},
+        load=load,
+        brand_ids=frozenset(limits[row.user_id]) if row.user_id in limits else None,
+    )
 
 
 def served_channels(team_channels: Iterable[str]) -> set[str]:
@@ -313,34 +324,37 @@ def assign_waiting(session: Session, *, brand_id: str, now: dt.datetime, batch: 
         c.id: c
         for c in session.scalars(select(Conversation).where(Conversation.id.in_([r.conversation_id for r in rows])))
     }
-    for row in rows:
-        item = work_item(row, served)
-        queue = rules[row.queue_id]
-        while True:
-            decision = pool.decide(item, queue, now=now, hours=hours, assigned_today=ledger[row.queue_id])
+    holds: dict[str, Hold] = {}
+    with session.no_autoflush:  # assignments and handlers are written in batches at the end of the round
+        for row in rows:
+            item = work_item(row, served)
+            queue = rules[row.queue_id]
+            while True:
+                decision = pool.decide(item, queue, now=now, hours=hours, assigned_today=ledger[row.queue_id])
+                if decision.agent_id is None:
+                    break
+                outcome = take(
+                    session,
+                    conversation=conversations[row.conversation_id],
+                    decision=decision,
+                    queue_id=row.queue_id,
+                    now=now,
+                    rule=decision.rule,
+                    holds=holds,
+                )
+                if outcome != NO_ROOM:
+                    break
+                pool.withdraw(decision.agent_id)  # another round holds the agent, or its load changed
+                result.passed_over.add(decision.agent_id)
             if decision.agent_id is None:
-                break
-            outcome = take(
-                session,
-                conversation=conversations[row.conversation_id],
-                decision=decision,
-                queue_id=row.queue_id,
-                now=now,
-                rule=decision.rule,
-            )
-            if outcome != NO_ROOM:
-                break
-            pool.withdraw(decision.agent_id)  # another round holds the agent, or its load changed
-            result.passed_over.add(decision.agent_id)
-        if decision.agent_id is None:
-            _queue_at(session, conversation=conversations[row.conversation_id], decision=decision, now=now)
-            result.waiting += 1
-        elif outcome == TAKEN:
-            pool.assign(decision.agent_id, row.channel)
-            ledger[row.queue_id][decision.organisation_id or ""] = (
-                ledger[row.queue_id].get(decision.organisation_id or "", 0) + 1
-            )
-            result.assigned += 1
+                _queue_at(session, conversation=conversations[row.conversation_id], decision=decision, now=now)
+                result.waiting += 1
+            elif outcome == TAKEN:
+                pool.assign(decision.agent_id, row.channel)
+                ledger[row.queue_id][decision.organisation_id or ""] = (
+                    ledger[row.queue_id].get(decision.organisation_id or "", 0) + 1
+                )
+                result.assigned += 1
     session.flush()
 
 
@@ -369,29 +383,40 @@ def take(
     now: dt.datetime,
     rule: str,
     by_user_id: str | None = None,
+    holds: dict[str, Hold] | None = None,
     check_room: bool = True,
 ) -> str:
     """Give the conversation to the decision's agent if the agent still has room.
 
     TAKEN; NO_ROOM when the agent is away, held by another round or full on the channel; GONE when
-    someone else took the conversation first.
+    someone else took the conversation first. `holds`: the agents this round has locked so far, each
+    locked and counted once per round. A team lead's hand-over or a transfer (`check_room=False`)
+    gives it whatever the agent's presence and load.
     """
     assert decision.agent_id is not None  # noqa: S101 - callers pass a decision with an agent
-    agent_id = decision.agent_id
-    presence = session.scalar(_locked(session, select(AgentPresence).where(AgentPresence.agent_id == agent_id)))
-    if check_room and (presence is None or presence.presence != "available"):
-        return NO_ROOM
-    agent = session.get(Agent, agent_id)
-    team = session.get(Team, agent.team_id) if agent else None
-    if agent is None or team is None:
-        return NO_ROOM
-    capacity = (
-        _capacity(agent.max_concurrent, conversation.channel)
-        if conversation.channel in served_channels(team.channels)
-        else 0
-    )
-    if check_room and repository.load_of(session, agent_id=agent_id, channel=conversation.channel) >= capacity:
-        return NO_ROOM
+    agent_id, channel = decision.agent_id, conversation.channel
+    hold = None
+    if check_room:
+        hold = holds.get(agent_id) if holds is not None else None
+        if hold is None:
+            hold = _hold(session, agent_id)
+            if hold is None:
+                return NO_ROOM
+            if holds is not None:
+                holds[agent_id] = hold
+        capacity = (
+            _capacity(hold.agent.max_concurrent, channel) if channel in served_channels(hold.team.channels) else 0
+        )
+        if channel not in hold.load:
+            hold.load[channel] = repository.load_of(session, agent_id=agent_id, channel=channel)
+        if hold.load[channel] >= capacity:
+            return NO_ROOM
+        agent = hold.agent
+    else:
+        found = session.get(Agent, agent_id)
+        if found is None:
+            return NO_ROOM
+        agent = found
     taken = session.execute(
         update(Conversation)
         .where(Conversation.id == conversation.id, Conversation.agent_id.is_(None))
@@ -406,9 +431,9 @@ def take(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-        session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
+        _unqueue(session, conversation.id)
         return GONE
-    session.execute(delete(WaitingItem).where(WaitingItem.conversation_id == conversation.id))
+    _unqueue(session, conversation.id)
     session.add(
         Assignment(
             id=new_id(),
@@ -424,10 +449,51 @@ def take(
         )
     )
     _handled_by(session, conversation.id, agent.organisation_id, now)
-    if presence is not None:
-        presence.free_since = now
+    if hold is not None:
+        hold.load[channel] += 1
+        hold.presence.free_since = now
     session.expire(conversation)
     return TAKEN
+
+
+def _unqueue(session: Session, conversation_id: str) -> None:
+    """The item leaves the queue. The session's copy of its row is not searched for (it would scan every
+    object the round loaded, for each item) and is not used again."""
+    session.execute(
+        delete(WaitingItem)
+        .where(WaitingItem.conversation_id == conversation_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass
+class Hold:
+    """An agent whose presence row this transaction has locked, and the load the agent holds now.
+
+    While the lock is held no other round or pull assigns to the agent, so the load can only fall
+    (a conversation resolved) until commit: counted once and kept up with our own assignments, it is
+    never below the truth, and the agent is never given more than the capacity.
+    """
+
+    presence: AgentPresence
+    agent: Agent
+    team: Team
+    load: dict[str, int] = field(default_factory=dict)
+
+
+def _hold(session: Session, agent_id: str) -> Hold | None:
+    """Lock an available agent's presence (passing over one another round holds) for the rest of the transaction."""
+    presence = session.scalar(
+        _locked(
+            session,
+            select(AgentPresence).where(AgentPresence.agent_id == agent_id, AgentPresence.presence == "available"),
+        )
+    )
+    agent = session.get(Agent, agent_id) if presence is not None else None
+    team = session.get(Team, agent.team_id) if agent is not None else None
+    if presence is None or agent is None or team is None:
+        return None
+    return Hold(presence, agent, team)
 
 
 # pull
@@ -532,7 +598,7 @@ def transfer(
     if queue is None:  # to a team: in its current queue, or the queue that would take it now
         queues = session.scalars(select(Queue).where(Queue.brand_id == conversation.brand_id)).all()
         queue = session.get(Queue, conversation.queue_id) if conversation.queue_id else None
-        queue = queue or _queue_for(queues, touchpoint_id=conversation.touchpoint_id, channel=conversation.channel)
+        queue = queue or queue_for(queues, touchpoint_id=conversation.touchpoint_id, channel=conversation.channel)
         if queue is None:
             raise CxhubError("no queue takes this conversation: transfer it to an agent", status=422, field="team_id")
     customer = session.get(Customer, conversation.customer_id)

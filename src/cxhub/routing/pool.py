@@ -166,15 +166,20 @@ class AgentPool:
             for agent in self._agents.values()
         ]
 
-    def assign(self, agent_id: str, channel: str) -> None:
-        """The agent took one more conversation on the channel."""
+    def assign(self, agent_id: str, channel: str, *, at: dt.datetime | None = None) -> None:
+        """The agent took one more conversation on the channel; with `at`, the agent's idle time restarts then."""
         agent = self._agents[agent_id]
         load = agent.load.get(channel, 0)
         if load >= agent.candidate.capacity.get(channel, 0):
             raise ValueError(f"agent {agent_id} has no free {channel} slot")
-        self._unlist(agent, channel)
+        channels = list(agent.candidate.capacity) if at is not None else [channel]
+        for each in channels:
+            self._unlist(agent, each)
         agent.load[channel] = load + 1
-        self._list(agent, channel)
+        if at is not None:
+            agent.order = (at, agent_id)
+        for each in channels:
+            self._list(agent, each)
 
     def withdraw(self, agent_id: str) -> None:
         """Offer the agent nothing more (another process is assigning to them, or they went away)."""

@@ -73,8 +73,13 @@ def waiting_counts(session: Session, queue_ids: Collection[str], *, organisation
     return dict(session.execute(statement).all())
 
 
-def available_agents(session: Session, *, agent_ids: Collection[str] | None = None) -> list[Any]:
-    """Agents whose presence is available, with their team's channels and their site: the candidates."""
+def available_agents(
+    session: Session, *, agent_ids: Collection[str] | None = None, everyone: bool = False
+) -> list[Any]:
+    """Agents whose presence is available, with their team's channels and their site: the candidates.
+
+    With `everyone`, every agent profile whatever its presence (presence and free_since None when never set).
+    """
     statement = (
         select(
             Agent.id,
@@ -90,11 +95,12 @@ def available_agents(session: Session, *, agent_ids: Collection[str] | None = No
             AgentPresence.presence,
             AgentPresence.free_since,
         )
-        .join(AgentPresence, AgentPresence.agent_id == Agent.id)
+        .join(AgentPresence, AgentPresence.agent_id == Agent.id, isouter=everyone)
         .join(Team, Team.id == Agent.team_id)
         .join(Site, Site.id == Team.site_id)
-        .where(AgentPresence.presence == "available")
     )
+    if not everyone:
+        statement = statement.where(AgentPresence.presence == "available")
     if agent_ids is not None:
         statement = statement.where(Agent.id.in_(list(agent_ids)))
     return list(session.execute(statement.order_by(Agent.id)))

@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from cxhub.auth.schemas import StrictModel
+from cxhub.conversations.schemas import InteractionChannel
 from cxhub.kit.hours import BusinessHours
+from cxhub.kit.time import AwareTimestamp
 from cxhub.workforce.schemas import Weekday
 
 Presence = Literal["available", "busy", "away", "offline"]
@@ -190,3 +192,21 @@ class TransferCreate(StrictModel):
 class TransferResult(BaseModel):
     conversation_id: str
     routing_status: str
+
+
+class SimulatedContact(StrictModel):
+    """One work item of a `cxhub routing simulate` file: a contact as it would arrive."""
+
+    id: str = Field(min_length=1, max_length=200)
+    channel: InteractionChannel
+    at: AwareTimestamp = Field(description="When the item arrives.")
+    touchpoint: str | None = Field(None, min_length=1, max_length=200, description="A touchpoint name.")
+    subject: str | None = Field(None, max_length=2000)
+    text: str | None = Field(None, max_length=100_000)
+    language: str | None = Field(None, min_length=2, max_length=20)
+    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    wants_local: bool = False
+    priority: int = Field(3, ge=1, le=5)
+    customer_ref: str | None = Field(None, min_length=1, max_length=200)
+    owner_agent: str | None = Field(None, min_length=3, max_length=320, description="The owner agent's e-mail.")
+    handle_seconds: float = Field(600, ge=0, le=7 * 86_400)
