@@ -165,8 +165,9 @@ def test_a_retry_signed_anew_with_the_same_call_id_is_a_duplicate(
 ) -> None:
     secret = _source(client, admin, "phone-ie", "voice")
     body = (SAMPLES / "voice_call_ended.json").read_bytes()
-    first = _post(client, "phone-ie", body, _signed(secret, body)).json()["items"][0]
-    retry = _post(client, "phone-ie", body, _signed(secret, body, at=int(time.time()) - 1))
+    sent_at = int(time.time())
+    first = _post(client, "phone-ie", body, _signed(secret, body, at=sent_at)).json()["items"][0]
+    retry = _post(client, "phone-ie", body, _signed(secret, body, at=sent_at - 1))  # another signature, same call
     assert retry.status_code == 200, retry.text
     assert retry.json()["items"] == [{**first, "duplicate": True}]
     assert _count(world, Interaction) == 1

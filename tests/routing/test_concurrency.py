@@ -101,7 +101,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from cxhub.auth.models import User
 from cxhub.db import make_engine, make_sessionmaker
-from cxhub.routing.dispatch import dispatch, next_for_agent
+from cxhub.routing.dispatch import dispatch
+from cxhub.routing.handover import next_for_agent
 from cxhub.workforce.models import Agent
 factory = make_sessionmaker(make_engine({url!r}))
 now = dt.datetime.fromisoformat({NOW.isoformat()!r})

@@ -17,7 +17,7 @@ from cxhub.customers.service import create_group, delete_group, group_reads
 from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
 from cxhub.errors import NotFound
 from cxhub.kit.pagination import Page, paginate
-from cxhub.routing import dispatch, repository, service
+from cxhub.routing import handover, repository, service
 from cxhub.routing.models import Queue, SlaPolicy
 from cxhub.routing.schemas import (
     NextResult,
@@ -96,7 +96,7 @@ def set_presence(session: SessionDep, actor: CanWork, presence_update: PresenceU
 def take_next(session: SessionDep, actor: CanWork) -> NextResult:
     """Take the oldest most urgent conversation waiting in your queues that you may serve."""
     agent = service.agent_of_user(session, actor=actor)
-    conversation = dispatch.next_for_agent(session, agent=agent)
+    conversation = handover.next_for_agent(session, agent=agent)
     if conversation is None:
         return NextResult(conversation_id=None, queue_id=None)
     return NextResult(conversation_id=conversation.id, queue_id=conversation.queue_id)
@@ -190,7 +190,7 @@ def transfer(
         team_id=transfer_create.team_id,
         agent_id=transfer_create.agent_id,
     )
-    status = dispatch.transfer(
+    status = handover.transfer(
         session, conversation=conversation, actor_user_id=actor.user_id, **transfer_create.model_dump()
     )
     return TransferResult(conversation_id=conversation.id, routing_status=status)

@@ -19,7 +19,7 @@ from cxhub.db import unit_of_work
 from cxhub.deps import SessionDep, csrf_protect, page_actor, page_user, require
 from cxhub.errors import CxhubError, Forbidden, NotFound
 from cxhub.kit.time import utcnow
-from cxhub.routing import dispatch, service, workspace
+from cxhub.routing import dispatch, handover, service, workspace
 from cxhub.routing.engine import Decision
 from cxhub.routing.models import PRESENCES, WaitingItem
 from cxhub.web import render
@@ -131,7 +131,7 @@ def change_presence(
 @router.post("/inbox/next")
 def take_next(request: Request, session: SessionDep, actor: CanWork) -> Response:
     agent = service.agent_of_user(session, actor=actor)
-    conversation = dispatch.next_for_agent(session, agent=agent)
+    conversation = handover.next_for_agent(session, agent=agent)
     if conversation is None:
         context = _inbox_context(session, actor, agent, "", "")
         return render(request, "routing/inbox.html", **context, message="Nothing is waiting that you can take.")
@@ -214,7 +214,7 @@ def transfer(
     kind, target_id = target.split(":", 1)
     queue_id, team_id, agent_id = (target_id if kind == k else None for k in ("queue", "team", "agent"))
     service.check_transfer(session, conversation=conversation, actor=actor, team_id=team_id, agent_id=agent_id)
-    dispatch.transfer(
+    handover.transfer(
         session,
         conversation=conversation,
         actor_user_id=actor.user_id,
