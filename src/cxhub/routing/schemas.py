@@ -123,12 +123,6 @@ class NextResult(BaseModel):
     queue_id: str | None
 
 
-class DispatchResult(BaseModel):
-    classified: int
-    queued: int
-    unrouted: int
-    assigned: int
-    waiting: int
 
 
 class SlaPolicyFields(StrictModel):
