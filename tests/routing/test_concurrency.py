@@ -1,4 +1,8 @@
-"""Never twice, never lost: dispatchers and agents taking work at once, in processes of their own, on PostgreSQL."""
+"""Never twice, never lost: dispatchers and agents taking work at once, in processes of their own.
+
+On PostgreSQL the rounds lock with SKIP LOCKED; on SQLite each write transaction has the file to
+itself (BEGIN IMMEDIATE) and the conversation is taken by a conditional update, as everywhere.
+"""
 
 from __future__ import annotations
 
@@ -35,19 +39,22 @@ NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)  # a Wednesday morning: Dub
 CONVERSATIONS = 400
 EXTRA_AGENTS = 30
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
-def routing_db() -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip("set CXHUB_TEST_DATABASE_URL: the concurrency claim is proven on PostgreSQL")
-    url = create_database(PG_URL, "routing")
+def routing_db(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "postgres":
+        assert PG_URL
+        url = create_database(PG_URL, "routing")
+    else:
+        url = f"sqlite:///{tmp_path / 'routing.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     yield url
-    drop_database(url)
+    if backend == "postgres":
+        drop_database(url)
 
 
 def _world(url: str) -> None:
