@@ -248,3 +248,16 @@ def test_the_sqlite_triggers_survive_every_migration(world: Session, backend: st
     # a batch migration recreates its table and drops the table's triggers: a later one must make them again
     names = world.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'"))
     assert len(set(names)) == 12
+
+
+def test_a_name_learnt_later_is_found_once(client: TestClient, token_for: Headers, world: Session) -> None:
+    admin = token_for("admin@lumen.example")
+    first = _message(90, text="Is the lamp dimmable?", email="nameless@example.com")
+    first["customer"] = {"email": "nameless@example.com"}
+    _record(client, admin, first)
+    assert _search(client, admin, "Quirke", kind="customers")["items"] == []
+    later = _message(91, text="Thanks for the answer.", email="nameless@example.com")
+    later["customer"] = {"email": "nameless@example.com", "name": "Eimear Quirke"}
+    _record(client, admin, later)
+    found = _search(client, admin, "Quirke", kind="customers")["items"]
+    assert [c["name"] for c in found] == ["Eimear Quirke"]
