@@ -77,6 +77,29 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
 
 
 @pytest.fixture
+def own_database(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """`own_database(label)`: the URL of a fresh migrated database of the test's own, dropped afterwards."""
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        url = (
+            create_database(PG_URL, label)
+            if backend == "postgres" and PG_URL
+            else f"sqlite:///{tmp_path}/{label}.sqlite3"
+        )
+        made.append(url)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+
+    yield make
+    for url in made:
+        if url.startswith("postgresql"):
+            drop_database(url)
+
+
+@pytest.fixture
 def connection(engine: Engine) -> Iterator[object]:
     with engine.connect() as connection:
         transaction = connection.begin()

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,7 @@ from cxhub.auth.repository import user_by_email
 from cxhub.conversations.models import Conversation, Interaction
 from cxhub.customers.models import Customer
 from cxhub.db import make_engine, make_sessionmaker
-from cxhub.kit.databases import create_database, drop_database
-from cxhub.migrate import upgrade
 from tests import live
-from tests.conftest import PG_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 PLANNED = 3000
@@ -41,18 +38,8 @@ BATCH_SIZE = 5
 
 
 @pytest.fixture
-def database(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "postgres":
-        assert PG_URL
-        url = create_database(PG_URL, "durability")
-    else:
-        url = f"sqlite:///{tmp_path}/durability.sqlite3"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    if backend == "postgres":
-        drop_database(url)
+def database(own_database: Callable[[str], str]) -> str:
+    return own_database("durability")
 
 
 @pytest.fixture

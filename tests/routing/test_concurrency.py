@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,16 +23,12 @@ from cxhub.conversations.models import Conversation
 from cxhub.conversations.schemas import InteractionCreate
 from cxhub.conversations.service import record_interaction
 from cxhub.db import make_engine, make_sessionmaker
-from cxhub.kit.databases import create_database, drop_database
-from cxhub.migrate import upgrade
 from cxhub.routing.dispatch import dispatch
 from cxhub.routing.models import Assignment, WaitingItem
 from cxhub.routing.service import set_presence
 from cxhub.workforce import service as workforce
 from cxhub.workforce.models import Agent, Organisation, Team
 from cxhub.workforce.schemas import AgentCreate, AgentLanguage
-
-from ..conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)  # a Wednesday morning: Dublin, Lisbon and Manila are open
@@ -43,18 +39,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
-def routing_db(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "postgres":
-        assert PG_URL
-        url = create_database(PG_URL, "routing")
-    else:
-        url = f"sqlite:///{tmp_path / 'routing.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    if backend == "postgres":
-        drop_database(url)
+def routing_db(own_database: Callable[[str], str]) -> str:
+    return own_database("routing")
 
 
 def _world(url: str) -> None:
