@@ -493,6 +493,13 @@ def _register_routing() -> None:
     register(app)
 
 
+def _register_customers() -> None:
+    from cxhub.customers.cli import register
+
+    register(app)
+
+
 _register_import()
 _register_channels()
 _register_routing()
+_register_customers()
