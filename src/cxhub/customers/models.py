@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -157,9 +156,7 @@ class MatchThreshold(Base):
     """Decision thresholds for pairs from two sources (`*` for any); the most specific row wins."""
 
     __tablename__ = "match_thresholds"
-    __table_args__ = (
-        UniqueConstraint("brand_id", "source_l", "source_r", name="uq_match_thresholds_brand_sources"),
-    )
+    __table_args__ = (UniqueConstraint("brand_id", "source_l", "source_r", name="uq_match_thresholds_brand_sources"),)
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)

@@ -1,0 +1,411 @@
+"""Probabilistic record linkage of customer records on Splink, apart from the hub's database.
+
+Records arrive as a DuckDB relation with any subset of `FIELDS` (all text). `prepare` normalises them
+into the table the model compares; `model_settings` builds the Splink model for the fields present
+(comparisons, blocking rules); `train` estimates its parameters unsupervised (u by random sampling,
+m and the prior by expectation maximisation); `Linkage.predict` scores the candidate pairs and
+`Linkage.cluster` joins linked pairs into people.
+
+The normalisation SQL and every comparison are written in DuckDB's dialect from functions that
+Spark SQL has too, and Splink translates them (`SettingsCreator.create_settings_dict("spark")`),
+so the same model runs on Splink's Spark backend (docs/customers.md, "Linking at scale").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import duckdb
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.exceptions import EMTrainingException
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address_line",
+    "city",
+    "postcode",
+    "state",
+    "country",
+)
+ACCENTED = "áàâãäåéèêëíìîïóòôõöøúùûüçñýÿœæ"
+PLAIN = "aaaaaaeeeeiiiiooooooouuuucnyyoa"
+STREET_WORDS = {
+    "street": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "square": "sq",
+    "terrace": "tce",
+    "rua": "r",
+    "calle": "c",
+    "avenida": "ave",
+    "apartment": "apt",
+    "flat": "apt",
+}
+FEEDBACK: Callable[[str], None] = lambda _step: None  # noqa: E731
+
+
+def nickname_rows() -> list[tuple[str, str]]:
+    """(name, canonical) pairs: Bob -> robert, Paco -> francisco."""
+    text = resources.files("cxhub.customers").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    rows = [line.split(",") for line in text.splitlines()[1:] if line.strip()]
+    return [(name.strip(), canonical.strip()) for name, canonical in rows]
+
+
+def _clean(expression: str) -> str:
+    """Lower case, accents folded, anything but letters, digits and single spaces dropped."""
+    folded = f"translate(lower(trim({expression})), '{ACCENTED}', '{PLAIN}')"
+    return f"nullif(trim(regexp_replace(regexp_replace({folded}, '[^a-z0-9 ]', ' ', 'g'), ' +', ' ', 'g')), '')"
+
+
+def _street(expression: str) -> str:
+    sql = _clean(expression)
+    for word, short in STREET_WORDS.items():
+        sql = f"regexp_replace({sql}, '\\b{word}\\b', '{short}', 'g')"
+    return sql
+
+
+def prepare_sql(source: str, present: set[str], compared: Sequence[str]) -> str:
+    """SELECT that turns raw records (text columns) into the compared form.
+
+    Names: accents folded, punctuation dropped, a full name split when first and last are missing,
+    the first name's canonical form from the nickname table (`nicknames`). E-mail: lower case, the
+    local part without dots and +tags at Gmail, and split into local part and domain. Phone: digits,
+    the last nine (national and international forms of one number agree). Dates: ISO or day/month/year
+    text to `YYYY-MM-DD`. Postcode: upper case without spaces.
+    """
+
+    def col(name: str) -> str:
+        return f"r.{name}" if name in present else "cast(null as varchar)"
+
+    first = _clean(col("first_name"))
+    last = _clean(col("last_name"))
+    full = _clean(col("full_name"))
+    first_name = f"coalesce({first}, nullif(regexp_extract({full}, '^(\\S+) ', 1), ''))"
+    last_name = f"coalesce({last}, nullif(regexp_extract({full}, ' (\\S+)$', 1), ''))"
+    email = f"nullif(lower(trim({col('email')})), '')"
+    local = f"split_part({email}, '@', 1)"
+    domain = f"nullif(split_part({email}, '@', 2), '')"
+    gmail = f"{domain} in ('gmail.com', 'googlemail.com')"
+    local_norm = (
+        f"case when {gmail} then replace(split_part({local}, '+', 1), '.', '') else split_part({local}, '+', 1) end"
+    )
+    digits = f"nullif(regexp_replace({col('phone')}, '[^0-9]', '', 'g'), '')"
+    dob_text = f"nullif(trim({col('date_of_birth')}), '')"
+    dob = (
+        f"coalesce(cast(try_cast(substr({dob_text}, 1, 10) as date) as varchar), "
+        f"cast(try_cast(try_strptime({dob_text}, '%d/%m/%Y') as date) as varchar))"
+    )
+    extra = "".join(f",\n  {_clean('r.' + _quoted(c))} as {_quoted('x_' + c)}" for c in compared)
+    return f"""
+select
+  r.unique_id, r.source, r.record_id,
+  {first_name} as first_name,
+  {last_name} as last_name,
+  coalesce(n.canonical, {first_name}) as first_name_canon,
+  case when {email} like '%_@_%._%' then {local_norm} || '@' || {domain} end as email,
+  case when {email} like '%_@_%._%' then {local_norm} end as email_local,
+  case when {email} like '%_@_%._%' then {domain} end as email_domain,
+  case when length({digits}) >= 6 then right({digits}, 9) end as phone,
+  {dob} as date_of_birth,
+  {_street(col("address_line"))} as address_line,
+  {_clean(col("city"))} as city,
+  nullif(upper(regexp_replace({col("postcode")}, '[^A-Za-z0-9]', '', 'g')), '') as postcode,
+  {_clean(col("state"))} as state,
+  nullif(upper(trim({col("country")})), '') as country{extra}
+from {source} r
+left join nicknames n on n.name = {first_name}
+"""
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _name(column: str, other: str | None, *, canon: str | None = None) -> ComparisonCreator:
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+    ]
+    if canon:
+        levels.append(cll.ExactMatchLevel(canon).configure(label_for_charts="same name or nickname"))
+    levels += [
+        cll.JaroWinklerLevel(column, 0.92),
+        cll.JaroWinklerLevel(column, 0.8),
+    ]
+    if other:
+        levels.append(cll.ColumnsReversedLevel(column, other, symmetrical=True))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=column)
+
+
+def _custom(column: str, *conditions: tuple[str, str], tf: bool = False) -> ComparisonCreator:
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=tf),
+    ]
+    levels += [cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb") for sql, label in conditions]
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=column)
+
+
+def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonCreator]:
+    names = present & {"first_name", "last_name", "full_name"}
+    out: list[ComparisonCreator] = []
+    if names:
+        out.append(_name("first_name", "last_name", canon="first_name_canon"))
+        out.append(_name("last_name", None))
+    if "email" in present:
+        out.append(
+            _custom(
+                "email",
+                ("email_local_l = email_local_r", "same local part, other domain"),
+                ("jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88", "similar local part"),
+                tf=True,
+            )
+        )
+    if "phone" in present:
+        out.append(
+            _custom(
+                "phone",
+                ("right(phone_l, 7) = right(phone_r, 7)", "same last seven digits"),
+                ("levenshtein(phone_l, phone_r) <= 1", "one digit different"),
+                tf=True,
+            )
+        )
+    if "date_of_birth" in present:
+        out.append(
+            _custom(
+                "date_of_birth",
+                (
+                    "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
+                    "and substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
+                    "and substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)",
+                    "day and month transposed",
+                ),
+                ("levenshtein(date_of_birth_l, date_of_birth_r) <= 1", "one digit different"),
+                ("substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)", "same year"),
+            )
+        )
+    if "address_line" in present:
+        out.append(
+            _custom(
+                "address_line",
+                ("jaro_winkler_similarity(address_line_l, address_line_r) >= 0.9", "similar address"),
+                tf=True,
+            )
+        )
+    if "city" in present:
+        out.append(_custom("city", ("jaro_winkler_similarity(city_l, city_r) >= 0.9", "similar city"), tf=True))
+    if "postcode" in present:
+        out.append(
+            _custom(
+                "postcode",
+                ("substr(postcode_l, 1, 3) = substr(postcode_r, 1, 3)", "same postal district"),
+                tf=True,
+            )
+        )
+    if "state" in present:
+        out.append(_custom("state", tf=True))
+    for column in compared:
+        name = "x_" + column
+        out.append(
+            _custom(
+                name,
+                (f"jaro_winkler_similarity({_quoted(name + '_l')}, {_quoted(name + '_r')}) >= 0.9", "similar"),
+                tf=True,
+            )
+        )
+    return out
+
+
+def blocking_rules(present: set[str], compared: Sequence[str]) -> list[BlockingRuleCreator]:
+    """Candidate pairs: records that share any of these keys are scored, the rest are left apart."""
+    has = present.__contains__
+    names = bool(present & {"first_name", "last_name", "full_name"})
+    rules: list[BlockingRuleCreator] = []
+    if has("email"):
+        rules += [block_on("email"), block_on("email_local")]
+    if has("phone"):
+        rules.append(block_on("phone"))
+    if names:
+        rules.append(block_on("first_name_canon", "last_name"))
+        rules.append(CustomRule("l.first_name = r.last_name and l.last_name = r.first_name"))
+    if has("date_of_birth"):
+        if names:
+            rules += [block_on("last_name", "date_of_birth"), block_on("first_name_canon", "date_of_birth")]
+            rules.append(block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "substr(date_of_birth, 1, 4)"))
+        for other in ("postcode", "city", "email_domain"):
+            if has(other if other != "email_domain" else "email"):
+                rules.append(block_on("date_of_birth", other))
+    if names and has("postcode"):
+        rules += [block_on("last_name", "postcode"), block_on("first_name_canon", "postcode")]
+    if names and has("address_line"):
+        rules.append(block_on("last_name", "address_line"))
+    if names and has("city"):
+        rules.append(block_on("first_name_canon", "substr(last_name, 1, 3)", "city"))
+    for column in compared:
+        if names:
+            rules.append(block_on("substr(last_name, 1, 3)", "x_" + column))
+    return rules
+
+
+def model_settings(present: set[str], compared: Sequence[str] = ()) -> SettingsCreator:
+    """The linkage model for the fields present; one record table with a `unique_id` per record."""
+    comparisons = _comparisons(present, compared)
+    if not comparisons:
+        raise ValueError("no field to compare: give at least one of " + ", ".join(FIELDS))
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=list[ComparisonCreator | dict[str, Any]](comparisons),
+        blocking_rules_to_generate_predictions=list[BlockingRuleCreator | dict[str, Any]](
+            blocking_rules(present, compared)
+        ),
+        additional_columns_to_retain=["source", "record_id"],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+TRAINING_KEYS = (
+    ("date_of_birth",),
+    ("first_name_canon", "last_name"),
+    ("email",),
+    ("phone",),
+    ("postcode",),
+    ("last_name",),
+    ("city",),
+)
+MIN_TRAINING_PAIRS = 100
+MAX_TRAINING_PAIRS = 50_000_000
+
+
+def _pair_count(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> int:
+    filled = " and ".join(f"{k} is not null" for k in keys)
+    sql = f"select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) n from __cxhub_records where {filled} group by {', '.join(keys)})"
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def _training_rules(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[BlockingRuleCreator]:
+    """EM sessions: up to three blocking keys that give enough pairs, each comparison estimated in a
+    session that does not block on it."""
+    known = present | {"first_name_canon"} if present & {"first_name", "last_name", "full_name"} else present
+    known = known | {"last_name"} if "full_name" in present else known
+    rules: list[BlockingRuleCreator] = []
+    for keys in TRAINING_KEYS:
+        if set(keys) <= known and MIN_TRAINING_PAIRS <= _pair_count(con, keys) <= MAX_TRAINING_PAIRS:
+            rules.append(block_on(*keys))
+        if len(rules) == 3:
+            break
+    return rules
+
+
+def _prior_rules(present: set[str]) -> list[BlockingRuleCreator]:
+    has = present.__contains__
+    names = bool(present & {"first_name", "last_name", "full_name"})
+    rules: list[BlockingRuleCreator] = []
+    if names and has("date_of_birth"):
+        rules.append(block_on("first_name", "last_name", "date_of_birth"))
+    if has("email"):
+        rules.append(block_on("email"))
+    if names and has("phone"):
+        rules.append(block_on("last_name", "phone"))
+    if names and has("postcode"):
+        rules.append(block_on("first_name", "last_name", "postcode"))
+    if not rules and names:
+        rules.append(block_on("first_name", "last_name"))
+    return rules
+
+
+@dataclass
+class Linkage:
+    """A model bound to a prepared record table in a DuckDB connection."""
+
+    con: duckdb.DuckDBPyConnection
+    linker: Linker
+    records: int
+    feedback: Callable[[str], None] = field(default=FEEDBACK)
+    skipped: list[str] = field(default_factory=list)  # training sessions that could not be used
+
+    def train(self, *, present: set[str], u_pairs: float = 2e6, seed: int = 1) -> None:
+        """Estimate the parameters from the records themselves (no labels)."""
+        training = self.linker.training
+        self.feedback("estimating the match rate")
+        training.estimate_probability_two_random_records_match(
+            list[str | BlockingRuleCreator](_prior_rules(present)), recall=0.7
+        )
+        self.feedback("estimating u by random sampling")
+        training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+        trained = 0
+        for rule in _training_rules(self.con, present):
+            self.feedback("expectation maximisation")
+            try:
+                training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True
+                )
+                trained += 1
+            except (ValueError, EMTrainingException) as exc:
+                # Splink refuses an m probability that underflowed to 0 (a level seen only in
+                # clear non-matches); that session's estimates are dropped, the others stand
+                if isinstance(exc, ValueError) and "below the minimum allowed" not in str(exc):
+                    raise
+                self.skipped.append(str(exc).split(".")[0])
+        if not trained:
+            raise ValueError("the records are too few or too uniform to estimate a model: " + "; ".join(self.skipped))
+
+    def model(self) -> dict[str, Any]:
+        """The trained model as Splink's JSON (settings with m and u probabilities)."""
+        return dict(self.linker.misc.save_model_to_json())
+
+    def predict(self, floor: float) -> SplinkDataFrame:
+        """Score the candidate pairs, keeping those at `floor` or above."""
+        self.feedback("scoring pairs")
+        return self.linker.inference.predict(threshold_match_probability=floor)
+
+    def cluster(self, pairs: SplinkDataFrame, threshold: float) -> str:
+        """Join pairs at `threshold` or above into people: the table of (unique_id, cluster_id)."""
+        self.feedback("clustering")
+        clusters = self.linker.clustering.cluster_pairwise_predictions_at_threshold(pairs, threshold)
+        return str(clusters.physical_name)
+
+
+def open_linkage(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    *,
+    present: set[str],
+    compared: Sequence[str] = (),
+    model: dict[str, Any] | None = None,
+    feedback: Callable[[str], None] = FEEDBACK,
+) -> Linkage:
+    """Prepare `raw_table` (text columns, with `unique_id`, `source`, `record_id`) and bind a model to it."""
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    feedback("normalising records")
+    con.sql("create or replace temp table nicknames (name varchar, canonical varchar)")
+    con.executemany("insert into nicknames values (?, ?)", nickname_rows()).fetchall()
+    con.sql(f"create or replace table __cxhub_records as {prepare_sql(raw_table, present, compared)}")
+    records = int(con.execute("select count(*) from __cxhub_records").fetchall()[0][0])
+    db_api = DuckDBAPI(connection=con)
+    frame = db_api.register("__cxhub_records", dataset_display_name="records")
+    settings: SettingsCreator | dict[str, Any] = model if model is not None else model_settings(present, compared)
+    linker = Linker(frame, settings, log_level=None)
+    return Linkage(con=con, linker=linker, records=records, feedback=feedback)
