@@ -117,7 +117,7 @@ def test_every_record_once_and_one_key_per_person(linked) -> None:  # type: igno
 
 
 def test_pairs_file_scores_the_linked_pairs(linked) -> None:  # type: ignore[no-untyped-def]
-    tmp, truth, summary = linked
+    tmp, truth, _summary = linked
     with (tmp / "pairs.csv").open() as f:
         pairs = list(csv.DictReader(f))
     assert list(pairs[0]) == ["source_l", "record_id_l", "source_r", "record_id_r", "match_probability"]
@@ -130,7 +130,8 @@ def test_pairs_file_scores_the_linked_pairs(linked) -> None:  # type: ignore[no-
 def test_a_saved_model_links_the_same_way_without_training(linked) -> None:  # type: ignore[no-untyped-def]
     tmp, _truth, _summary = linked
     model = json.loads((tmp / "model.json").read_text())
-    assert model["link_type"] == "dedupe_only" and model["comparisons"]
+    assert model["link_type"] == "dedupe_only"
+    assert model["comparisons"]
     run = live.CommandLine(tmp)
     run(
         "customers",
@@ -149,7 +150,7 @@ def test_parquet_input_and_a_lower_threshold(tmp_path: Path) -> None:
     truth = _files(tmp_path, _people(120, seed=3))
     duckdb.sql(
         f"copy (select * from read_csv('{tmp_path / 'estore.csv'}', all_varchar = true)) "
-        f"to '{tmp_path / 'estore.parquet'}' (format parquet)"
+        f"to '{tmp_path / 'estore.parquet'}' (format parquet)"  # noqa: S608
     )
     run = live.CommandLine(tmp_path)
     common = [str(tmp_path / "estore.parquet"), str(tmp_path / "marketplace.csv")]
@@ -186,4 +187,5 @@ def test_bad_input_is_refused_with_the_reason(tmp_path: Path, content: str, args
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     run = live.CommandLine(tmp_path)
     result = run("customers", "link", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "c.csv"), ok=False)
-    assert result.returncode == 2 and "nope.csv: no such file" in result.stderr
+    assert result.returncode == 2
+    assert "nope.csv: no such file" in result.stderr

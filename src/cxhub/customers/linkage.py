@@ -301,7 +301,8 @@ MAX_TRAINING_PAIRS = 50_000_000
 
 def _pair_count(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> int:
     filled = " and ".join(f"{k} is not null" for k in keys)
-    sql = f"select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) n from __cxhub_records where {filled} group by {', '.join(keys)})"
+    groups = f"select count(*) n from __cxhub_records where {filled} group by {', '.join(keys)}"
+    sql = f"select coalesce(sum(n * (n - 1) / 2), 0) from ({groups})"
     return int(con.execute(sql).fetchall()[0][0])
 
 
