@@ -150,7 +150,7 @@ def test_parquet_input_and_a_lower_threshold(tmp_path: Path) -> None:
     truth = _files(tmp_path, _people(120, seed=3))
     duckdb.sql(
         f"copy (select * from read_csv('{tmp_path / 'estore.csv'}', all_varchar = true)) "
-        f"to '{tmp_path / 'estore.parquet'}' (format parquet)"  # noqa: S608
+        f"to '{tmp_path / 'estore.parquet'}' (format parquet)"
     )
     run = live.CommandLine(tmp_path)
     common = [str(tmp_path / "estore.parquet"), str(tmp_path / "marketplace.csv")]

@@ -43,7 +43,7 @@ FIELDS = (
     "country",
 )
 ACCENTED = "áàâãäåéèêëíìîïóòôõöøúùûüçñýÿœæ"
-PLAIN = "aaaaaaeeeeiiiiooooooouuuucnyyoa"
+PLAIN = "aaaaaaeeeeiiiioooooouuuucnyyoa"
 STREET_WORDS = {
     "street": "st",
     "road": "rd",
