@@ -173,18 +173,18 @@ def plain_sqlite(url: str) -> tuple[float, dict[str, int]]:
     connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")
-    rows = {table: connection.execute(f"SELECT * FROM {table}").fetchall() for table in TABLES}  # noqa: S608
+    rows = {table: connection.execute(f"SELECT * FROM {table}").fetchall() for table in TABLES}
     connection.execute("BEGIN")
     connection.execute("DELETE FROM conversation_events")
     for table in reversed(TABLES):
-        connection.execute(f"DELETE FROM {table}")  # noqa: S608
+        connection.execute(f"DELETE FROM {table}")
     connection.execute("COMMIT")
     started = time.perf_counter()
     connection.execute("BEGIN")
     for table in TABLES:
         marks = ",".join("?" * len(rows[table][0])) if rows[table] else ""
         for start in range(0, len(rows[table]), 10_000):
-            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table][start : start + 10_000])  # noqa: S608
+            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table][start : start + 10_000])
     connection.execute("COMMIT")
     seconds = time.perf_counter() - started
     connection.close()

@@ -146,7 +146,7 @@ def measure(url: str) -> None:
         if engine.dialect.name == "postgresql":
             plan = session.execute(
                 text(
-                    f"EXPLAIN SELECT conversation_id FROM interactions "  # noqa: S608 - constant expressions
+                    f"EXPLAIN SELECT conversation_id FROM interactions "
                     f"WHERE {search.INTERACTION_DOCUMENT} @@ websearch_to_tsquery('simple', '{RARE}')"
                 )
             ).scalars()

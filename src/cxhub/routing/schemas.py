@@ -123,8 +123,6 @@ class NextResult(BaseModel):
     queue_id: str | None
 
 
-
-
 class SlaPolicyFields(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     touchpoint_id: str | None = Field(None, min_length=1, max_length=26, description="None: any touchpoint.")
