@@ -148,10 +148,7 @@ def test_a_saved_model_links_the_same_way_without_training(linked) -> None:  # t
 
 def test_parquet_input_and_a_lower_threshold(tmp_path: Path) -> None:
     truth = _files(tmp_path, _people(120, seed=3))
-    duckdb.sql(
-        f"copy (select * from read_csv('{tmp_path / 'estore.csv'}', all_varchar = true)) "
-        f"to '{tmp_path / 'estore.parquet'}' (format parquet)"
-    )
+    duckdb.read_csv(str(tmp_path / "estore.csv"), all_varchar=True).to_parquet(str(tmp_path / "estore.parquet"))
     run = live.CommandLine(tmp_path)
     common = [str(tmp_path / "estore.parquet"), str(tmp_path / "marketplace.csv")]
     common += ["--map", "order_customer=record_id", "--map", "surname=last_name", "--map", "dob=date_of_birth"]
