@@ -314,7 +314,8 @@ def main() -> None:
         f"peak memory {peak_mb:,.0f} MB"
     )
     print(
-        f"bare Splink, score and cluster only, same model: {bare:.1f} s; the command takes {seconds / bare:.2f} times as long"
+        f"bare Splink, score and cluster only, same model: {bare:.1f} s; "
+        f"the command takes {seconds / bare:.2f} times as long"
     )
 
 
