@@ -30,6 +30,7 @@ from cxhub.conversations.service import (
     keep_dead_letter,
     store_attachment,
 )
+from cxhub.customers.merge import merge_customers
 from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
@@ -142,6 +143,9 @@ ROUTES = [
     Route("POST", "/api/v1/sla-policies", P.ROUTING_MANAGE, None, 201, in_house_only=True),
     Route("PUT", "/api/v1/sla-policies/{policy_id}", P.ROUTING_MANAGE, None, 200, in_house_only=True),
     Route("DELETE", "/api/v1/sla-policies/{policy_id}", P.ROUTING_MANAGE, None, 204, in_house_only=True),
+    Route("POST", "/api/v1/customers/merges", P.CUSTOMERS_MERGE, None, 201, in_house_only=True),
+    Route("POST", "/api/v1/customers/merges/{merge_id}/undo", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/customers/{customer_id}/merges", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
 ]
 
 
@@ -250,8 +254,13 @@ def records(world: Session) -> Records:
     canned = create_canned_response(
         world, canned_response_create=CannedResponseCreate(title="Matrix", text="Hello {customer_name}"), actor=None
     )
+    twins = [Customer(brand_id=brand.id, name=f"Twin {n}") for n in (1, 2)]
+    world.add_all(twins)
+    world.flush()
+    merge = merge_customers(world, survivor_id=twins[0].id, merged_id=twins[1].id, decided_by="manual", actor=None)
     world.commit()
     journey = {
+        "merge": merge.id,
         "canned": canned.id,
         "stage": world.scalars(select(LifecycleStage).where(LifecycleStage.name == "renew")).one().id,
         "touchpoint": world.scalars(select(Touchpoint).where(Touchpoint.name == "pre-sale question")).one().id,
@@ -294,6 +303,7 @@ def _request(
         group_id=records.journey["group"],
         policy_id=records.journey["policy"],
         canned_response_id=records.journey["canned"],
+        merge_id=records.journey["merge"],
     )
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -343,6 +353,12 @@ def _request(
         ("PUT", "/api/v1/me/presence"): {"presence": "busy"},
         ("POST", "/api/v1/canned-responses"): {"title": f"Matrix {target}", "text": "Hello"},
         ("POST", "/api/v1/conversations/{conversation_id}/transfer"): {"queue_id": records.journey["queue"]},
+        ("POST", "/api/v1/customers/merges"): {
+            "survivor_id": records.by_org["Lumen Care"]["customer"],
+            "merged_id": records.by_org["Atlantic CX"]["customer"],
+            "reason": "the same person",
+        },
+        ("POST", "/api/v1/customers/merges/{merge_id}/undo"): {"reason": "two people after all"},
         ("POST", "/api/v1/sla-policies"): {"name": f"Matrix {target}", "first_response_seconds": 60},
         ("PUT", "/api/v1/sla-policies/{policy_id}"): {
             "name": "Chat: answer within 2 minutes",

@@ -63,6 +63,7 @@ class Permission(StrEnum):
         "Edit queues, their teams, shares and overflow, and customer groups (in-house).",
     )
     ROUTING_WORK = ("routing.work", "Set one's own presence and take the next conversation from one's queues.")
+    CUSTOMERS_MERGE = ("customers.merge", "Merge customers and undo merges (in-house).")
 
 
 class Role(StrEnum):
@@ -89,13 +90,23 @@ _SERVING = {P.CONVERSATIONS_REPLY, P.CONVERSATIONS_CLASSIFY, P.ROUTING_WORK}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CX_DIRECTOR: frozenset(
-        _EVERYONE | {P.USERS_READ, P.AUDIT_READ, P.JOURNEYS_MANAGE, P.ROUTING_MANAGE, P.CANNED_RESPONSES_MANAGE}
+        _EVERYONE
+        | {
+            P.USERS_READ,
+            P.AUDIT_READ,
+            P.JOURNEYS_MANAGE,
+            P.ROUTING_MANAGE,
+            P.CANNED_RESPONSES_MANAGE,
+            P.CUSTOMERS_MERGE,
+        }
     ),
     Role.PARTNER_MANAGER: frozenset(
         _EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ, P.JOURNEYS_MANAGE}
     ),
     Role.TEAM_LEAD: frozenset(
-        _EVERYONE | _SERVING | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN, P.CANNED_RESPONSES_MANAGE}
+        _EVERYONE
+        | _SERVING
+        | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN, P.CANNED_RESPONSES_MANAGE, P.CUSTOMERS_MERGE}
     ),
     Role.QA_ANALYST: frozenset(_EVERYONE),
     Role.AGENT: frozenset(_EVERYONE | _SERVING),

@@ -65,3 +65,39 @@ class CustomerGroupRead(BaseModel):
     owner_agent_id: str | None
     owner_team_id: str | None
     customer_ids: list[str]
+
+
+class MergeCreate(StrictModel):
+    survivor_id: str = Field(min_length=1, max_length=26, description="The customer that keeps every record.")
+    merged_id: str = Field(min_length=1, max_length=26, description="The customer merged into the survivor.")
+    reason: str = Field(min_length=1, max_length=2000, description="Why: kept in the merge and the audit log.")
+
+
+class MergeUndo(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class MergeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand_id: str
+    survivor_id: str
+    merged_id: str
+    decided_by: str
+    match_probability: float | None
+    reason: str | None
+    actor_email: str | None
+    at: dt.datetime
+    moved: dict[str, int]  # rows moved per table
+    undone_at: dt.datetime | None
+    undo_reason: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_moved(cls, data: object) -> object:
+        moved = getattr(data, "moved", None)
+        if isinstance(moved, dict) and data is not None and not isinstance(data, dict):
+            fields = {name: getattr(data, name) for name in cls.model_fields if name != "moved"}
+            return {**fields, "moved": {table: len(keys) for table, keys in moved.items()}}
+        return data

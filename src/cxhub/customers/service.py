@@ -68,6 +68,8 @@ def _attach(
         .order_by(CustomerIdentity.first_seen_at)
     ).all()
     customer = session.get(Customer, known[0].customer_id) if known else None
+    while customer is not None and customer.merged_into_id is not None:
+        customer = session.get(Customer, customer.merged_into_id)  # a merge ran while this identity was read
     if customer is None:
         customer = Customer(brand_id=brand_id, name=name, country=country, language=language)
         session.add(customer)
