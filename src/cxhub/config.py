@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     storage_region: str | None = Field(None, description="Region of the object storage bucket.")
     in_process_worker: bool = Field(True, description="Run a job worker inside `cxhub serve` (the embedded default).")
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
+    match_auto_merge: float = Field(
+        0.99, gt=0, le=1, description="Identity resolution: pairs at this match probability or above are merged."
+    )
+    match_review: float = Field(
+        0.8, gt=0, le=1, description="Identity resolution: pairs from here up to the auto-merge threshold await review."
+    )
     routing_max_age_days: int = Field(
         30, ge=1, description="A conversation whose customer last wrote longer ago than this is history: not routed."
     )

@@ -15,17 +15,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from cxhub.config import get_settings
 from cxhub.customers.linkage import open_linkage
 from cxhub.customers.linkfiles import RecordFileError, load_records
 
 err = Console(stderr=True)
-DEFAULT_THRESHOLD = 0.99
 
 
 def register(app: typer.Typer) -> None:
     """Add the `customers` group to the root command."""
     group = typer.Typer(help="Customers: link records into people, merge, export and erase.", no_args_is_help=True)
     group.command("link")(link)
+    group.command("resolve")(resolve)
     app.add_typer(group, name="customers")
 
 
@@ -67,7 +68,7 @@ def link(
 ) -> None:
     """Link customer records into people: train on them (unless --model), score pairs, cluster."""
     started = time.perf_counter()
-    link_at = DEFAULT_THRESHOLD if threshold is None else threshold
+    link_at = get_settings().match_auto_merge if threshold is None else threshold
     con = duckdb.connect()
     con.sql("set preserve_insertion_order = false")
     show = err.is_terminal and not as_json
@@ -138,3 +139,44 @@ def _write(
 
 def _path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def resolve(
+    brand: Annotated[str | None, typer.Option("--brand", help="Brand name or id (default: the only brand).")] = None,
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="Train a new model version on the customers first.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Resolve the hub's own customers: merge the sure pairs, queue the doubtful ones for review."""
+    from sqlalchemy import or_, select
+
+    from cxhub.customers.resolution import Thresholds
+    from cxhub.customers.resolution import resolve as resolve_customers
+    from cxhub.db import make_engine, make_sessionmaker
+    from cxhub.workforce.models import Brand
+
+    settings = get_settings()
+    factory = make_sessionmaker(make_engine(settings.effective_database_url))
+    with factory() as session:
+        query = select(Brand)
+        if brand:
+            query = query.where(or_(Brand.id == brand, Brand.name == brand))
+        brands = list(session.scalars(query))
+        if len(brands) != 1:
+            err.print(f"[red]error:[/red] {'no brand ' + escape(brand) if brand else 'name the brand with --brand'}")
+            raise typer.Exit(2)
+        default = Thresholds(auto_merge=settings.match_auto_merge, review=settings.match_review)
+        try:
+            summary = resolve_customers(session, brand_id=brands[0].id, default=default, retrain=retrain)
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from exc
+        session.commit()
+    if as_json:
+        sys.stdout.write(json.dumps(summary.__dict__) + "\n")
+    else:
+        err.print(
+            f"{summary.customers:,} customers, {summary.pairs:,} pairs scored: {summary.merged:,} merged, "
+            f"{summary.queued:,} queued for review (model version {summary.model_version})"
+        )

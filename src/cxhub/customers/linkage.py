@@ -179,7 +179,13 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
             _custom(
                 "email",
                 ("email_local_l = email_local_r", "same local part, other domain"),
-                ("jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88", "similar local part"),
+                (
+                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people
+                    "jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88 and "
+                    "regexp_replace(email_local_l, '[^0-9]', '', 'g') = "
+                    "regexp_replace(email_local_r, '[^0-9]', '', 'g')",
+                    "similar local part, same digits",
+                ),
                 tf=True,
             )
         )
