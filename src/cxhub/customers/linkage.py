@@ -377,7 +377,10 @@ class Linkage:
                     raise
                 self.skipped.append(str(exc).split(".")[0])
         if not trained:
-            raise ValueError("the records are too few or too uniform to estimate a model: " + "; ".join(self.skipped))
+            why = "; ".join(self.skipped) or (
+                f"no blocking key gives {MIN_TRAINING_PAIRS} pairs of records that share a name, e-mail, phone or date"
+            )
+            raise ValueError(f"{self.records:,} records are too few or too uniform to estimate a model ({why})")
 
     def model(self) -> dict[str, Any]:
         """The trained model as Splink's JSON (settings with m and u probabilities)."""
