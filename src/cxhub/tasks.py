@@ -3,4 +3,5 @@
 import cxhub.auth.tasks
 import cxhub.channels.tasks
 import cxhub.conversations.tasks
+import cxhub.customers.tasks
 import cxhub.routing.tasks  # noqa: F401

@@ -151,7 +151,7 @@ def resolve(
     """Resolve the hub's own customers: merge the sure pairs, queue the doubtful ones for review."""
     from sqlalchemy import or_, select
 
-    from cxhub.customers.resolution import Thresholds
+    from cxhub.customers.decisions import Thresholds
     from cxhub.customers.resolution import resolve as resolve_customers
     from cxhub.db import make_engine, make_sessionmaker
     from cxhub.workforce.models import Brand
@@ -178,5 +178,6 @@ def resolve(
     else:
         err.print(
             f"{summary.customers:,} customers, {summary.pairs:,} pairs scored: {summary.merged:,} merged, "
-            f"{summary.queued:,} queued for review (model version {summary.model_version})"
+            f"{summary.queued:,} queued for review, {summary.apart:,} left apart, {summary.skipped:,} skipped "
+            f"(model version {summary.model_version})"
         )

@@ -9,6 +9,7 @@ survivor and records exactly which rows moved; the merged customer's row stays, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, and_, select, update
@@ -19,10 +20,13 @@ from cxhub.auth.service import record_audit
 from cxhub.customers.models import Customer, CustomerMerge, MatchCandidate
 from cxhub.db import Base
 from cxhub.errors import Conflict, Forbidden, NotFound
+from cxhub.kit.pagination import paginate
 from cxhub.kit.time import utcnow
 
 KEPT_FIELDS = ("name", "country", "language", "date_of_birth")
+DROPPED = "dropped:"  # `moved` key prefix: memberships both customers had, dropped from the merged one
 NOT_MOVED = {CustomerMerge.__tablename__, MatchCandidate.__tablename__}
+_customers = Customer.metadata.tables[Customer.__tablename__]
 
 
 def referencing_columns() -> list[tuple[Table, str]]:
@@ -48,9 +52,37 @@ def _where_key(table: Table, key: list[Any]) -> Any:
 def _lock(session: Session, *customer_ids: str) -> dict[str, Customer]:
     """Both customers, row-locked on PostgreSQL in id order so two merges cannot interleave."""
     query = select(Customer).where(Customer.id.in_(customer_ids)).order_by(Customer.id)
+    query = query.execution_options(populate_existing=True)  # the state after the lock, not as read before
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return {c.id: c for c in session.scalars(query)}
+
+
+def _move_everything(session: Session, *, from_id: str, to_id: str) -> dict[str, list[Any]]:
+    """Re-point every row of `from_id` to `to_id`: the keys moved per table, and those dropped (`dropped:<table>`)."""
+    moved: dict[str, list[Any]] = {}
+    for table, column in referencing_columns():
+        col = table.c[column]
+        rows = session.execute(select(*table.primary_key.columns).where(col == from_id)).all()
+        if not rows:
+            continue
+        keys = [_key(table, r) for r in rows]
+        if column in {c.name for c in table.primary_key.columns}:
+            # a membership both customers have can't be held twice: the merged one's is dropped, and kept here
+            others = [c for c in table.primary_key.columns if c.name != column]
+            for key in keys:
+                values = dict(zip([c.name for c in table.primary_key.columns], key, strict=True))
+                clash = select(*table.primary_key.columns).where(col == to_id, *(c == values[c.name] for c in others))
+                if session.execute(clash).first() is not None:
+                    session.execute(table.delete().where(_where_key(table, key)))
+                    moved.setdefault(DROPPED + table.name, []).append(key)
+                else:
+                    session.execute(update(table).where(_where_key(table, key)).values({column: to_id}))
+                    moved.setdefault(table.name, []).append(key)
+        else:
+            session.execute(update(table).where(col == from_id).values({column: to_id}))
+            moved[table.name] = keys
+    return moved
 
 
 def _in_scope(actor: Actor | None, customer: Customer) -> bool:
@@ -85,31 +117,7 @@ def merge_customers(
             raise Conflict(f"customer {customer.id} was erased", field=name)
         if customer.merged_into_id is not None:
             raise Conflict(f"customer {customer.id} is already merged into {customer.merged_into_id}", field=name)
-    moved: dict[str, list[Any]] = {}
-    dropped: dict[str, list[Any]] = {}
-    for table, column in referencing_columns():
-        col = table.c[column]
-        rows = session.execute(select(*table.primary_key.columns).where(col == merged.id)).all()
-        if not rows:
-            continue
-        keys = [_key(table, r) for r in rows]
-        if column in {c.name for c in table.primary_key.columns}:
-            # a membership both customers have can't be held twice: the merged one's is dropped, and kept here
-            others = [c for c in table.primary_key.columns if c.name != column]
-            for key in keys:
-                values = dict(zip([c.name for c in table.primary_key.columns], key, strict=True))
-                clash = select(*table.primary_key.columns).where(
-                    col == survivor.id, *(c == values[c.name] for c in others)
-                )
-                if session.execute(clash).first() is not None:
-                    session.execute(table.delete().where(_where_key(table, key)))
-                    dropped.setdefault(table.name, []).append(key)
-                else:
-                    session.execute(update(table).where(_where_key(table, key)).values({column: survivor.id}))
-                    moved.setdefault(table.name, []).append(key)
-        else:
-            session.execute(update(table).where(col == merged.id).values({column: survivor.id}))
-            moved[table.name] = keys
+    moved = _move_everything(session, from_id=merged.id, to_id=survivor.id)
     before = {f: _jsonable(getattr(survivor, f)) for f in KEPT_FIELDS}
     for f in KEPT_FIELDS:
         if getattr(survivor, f) is None:
@@ -124,13 +132,13 @@ def merge_customers(
         reason=reason,
         actor_user_id=actor.user_id if actor else None,
         actor_email=actor.email if actor else None,
-        moved={**moved, **{f"dropped:{t}": k for t, k in dropped.items()}},
+        moved=moved,
         survivor_before=before,
     )
     session.add(merge)
     _stale_candidates(session, merged.id)
     session.flush()
-    counts = {t: len(k) for t, k in moved.items()}
+    counts = {t: len(k) for t, k in moved.items() if not t.startswith(DROPPED)}
     record_audit(
         session,
         actor=actor,
@@ -159,6 +167,9 @@ def unmerge(session: Session, *, merge_id: str, actor: Actor | None, reason: str
         raise Conflict("this merge was already undone")
     found = _lock(session, merge.survivor_id, merge.merged_id)
     survivor, merged = found[merge.survivor_id], found[merge.merged_id]
+    session.refresh(merge)  # another undo, or the sweep, may have changed it while the lock was awaited
+    if merge.undone_at is not None:
+        raise Conflict("this merge was already undone")
     if survivor.erased_at is not None or merged.erased_at is not None:
         raise Conflict("an erased customer's merges can no longer be undone")
     if survivor.merged_into_id is not None:
@@ -167,8 +178,8 @@ def unmerge(session: Session, *, merge_id: str, actor: Actor | None, reason: str
         )
     tables = {t.name: (t, column) for t, column in referencing_columns()}
     for name, keys in merge.moved.items():
-        if name.startswith("dropped:"):
-            table, column = tables[name.removeprefix("dropped:")]
+        if name.startswith(DROPPED):
+            table, column = tables[name.removeprefix(DROPPED)]
             names = [c.name for c in table.primary_key.columns]
             for key in keys:
                 session.execute(table.insert().values(dict(zip(names, key, strict=True))))
@@ -186,6 +197,7 @@ def unmerge(session: Session, *, merge_id: str, actor: Actor | None, reason: str
     merge.undone_at = utcnow()
     merge.undone_by_user_id = actor.user_id if actor else None
     merge.undo_reason = reason
+    _keep_apart(session, merge, actor, reason)
     session.flush()
     record_audit(
         session,
@@ -210,6 +222,81 @@ def _follow_conversations(session: Session, merge: CustomerMerge, merged_id: str
             )
 
 
+def _keep_apart(session: Session, merge: CustomerMerge, actor: Actor | None, reason: str | None) -> None:
+    """An undone merge says the two are different people: resolution never pairs them again."""
+    left, right = sorted((merge.survivor_id, merge.merged_id))
+    candidate = session.scalar(
+        select(MatchCandidate).where(
+            MatchCandidate.brand_id == merge.brand_id,
+            MatchCandidate.customer_id_l == left,
+            MatchCandidate.customer_id_r == right,
+        )
+    )
+    if candidate is None:
+        candidate = MatchCandidate(
+            brand_id=merge.brand_id,
+            customer_id_l=left,
+            customer_id_r=right,
+            match_probability=merge.match_probability or 0.0,
+            match_weight=0.0,
+            evidence={},
+        )
+        session.add(candidate)
+    candidate.status = "rejected"
+    candidate.decided_at = utcnow()
+    candidate.decided_by_user_id = actor.user_id if actor else None
+    candidate.decision_reason = f"merge undone: {reason}" if reason else "merge undone"
+    candidate.merge_id = merge.id
+
+
+SWEEP_HOPS = 8  # a row left on a customer merged in turn moves one merge per hop
+
+
+def sweep_stragglers(session: Session) -> dict[str, int]:
+    """Move rows still on a merged customer (written by intake that read it just before the merge) to the survivor.
+
+    Each row is added to the merge's moved rows, so an un-merge takes it back too. Returns the rows
+    moved per table.
+    """
+    total: dict[str, int] = {}
+    for _ in range(SWEEP_HOPS):
+        stranded: set[str] = set()
+        for table, column in referencing_columns():
+            col = table.c[column]
+            holders = select(col).distinct().join(_customers, _customers.c.id == col)
+            stranded.update(session.scalars(holders.where(_customers.c.merged_into_id.is_not(None))))
+        if not stranded:
+            break
+        for customer_id in sorted(stranded):
+            for table_name, count in _sweep_one(session, customer_id).items():
+                total[table_name] = total.get(table_name, 0) + count
+    return total
+
+
+def _sweep_one(session: Session, merged_id: str) -> dict[str, int]:
+    merge = session.scalar(
+        select(CustomerMerge)
+        .where(CustomerMerge.merged_id == merged_id, CustomerMerge.undone_at.is_(None))
+        .order_by(CustomerMerge.at.desc(), CustomerMerge.id.desc())
+    )
+    if merge is None:
+        return {}
+    found = _lock(session, merge.survivor_id, merged_id)
+    session.refresh(merge)
+    merged = found.get(merged_id)
+    if merge.undone_at is not None or merged is None or merged.merged_into_id != merge.survivor_id:
+        return {}  # undone (or merged anew) while the lock was awaited: the next sweep looks again
+    moved = _move_everything(session, from_id=merged_id, to_id=merge.survivor_id)
+    if not moved:
+        return {}
+    recorded = {table: list(keys) for table, keys in merge.moved.items()}
+    for table, keys in moved.items():
+        recorded.setdefault(table, []).extend(keys)
+    merge.moved = recorded
+    session.flush()
+    return {table: len(keys) for table, keys in moved.items()}
+
+
 def live_customer_id(session: Session, customer_id: str) -> str:
     """The customer that holds this one's records now: itself, or the end of its merge chain."""
     seen = {customer_id}
@@ -222,11 +309,14 @@ def live_customer_id(session: Session, customer_id: str) -> str:
         current = target
 
 
-def merges_of(session: Session, *, customer_id: str) -> list[CustomerMerge]:
+def merges_of(
+    session: Session, *, customer_id: str, cursor: str | None, limit: int
+) -> tuple[Sequence[CustomerMerge], str | None]:
+    """The merges a customer took part in, as survivor or as merged, newest first, a page at a time."""
     query = select(CustomerMerge).where(
         (CustomerMerge.survivor_id == customer_id) | (CustomerMerge.merged_id == customer_id)
     )
-    return list(session.scalars(query.order_by(CustomerMerge.at, CustomerMerge.id)))
+    return paginate(session, query, CustomerMerge.id, cursor=cursor, limit=limit, newest_first=True)
 
 
 def _stale_candidates(session: Session, customer_id: str) -> None:

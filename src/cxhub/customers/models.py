@@ -112,8 +112,8 @@ class MatchCandidate(Base):
     """A pair the resolution engine scored between the review and auto-merge thresholds, or above.
 
     `customer_id_l` < `customer_id_r`; `evidence` holds, per compared field, both values and the
-    comparison level with its match weight. Status: pending -> merged | rejected; stale when either
-    customer changed (merged elsewhere, erased) before a decision.
+    comparison level with its match weight. Status: pending -> accepted (merged, `merge_id`) | rejected
+    (kept apart for good); stale when either customer changed (merged elsewhere, erased) before a decision.
     """
 
     __tablename__ = "match_candidates"
@@ -136,6 +136,8 @@ class MatchCandidate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_by_user_id: Mapped[str | None] = mapped_column(String(26))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    merge_id: Mapped[str | None] = mapped_column(String(26))
 
 
 class ResolutionModel(Base):

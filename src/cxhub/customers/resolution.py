@@ -20,18 +20,14 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.customers import identifiers as ids
+from cxhub.customers.decisions import ScoredPair, Thresholds, decide, thresholds_for
 from cxhub.customers.linkage import open_linkage
-from cxhub.customers.merge import live_customer_id, merge_customers
+from cxhub.customers.merge import merge_customers
 from cxhub.customers.models import Customer, CustomerIdentity, MatchCandidate, MatchThreshold, ResolutionModel
 
 PRESENT = {"first_name", "last_name", "email", "phone", "country"}
 EVIDENCE = ("first_name", "last_name", "email", "phone")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    auto_merge: float
-    review: float
+DECIDED_BY_A_PERSON = ("rejected", "accepted")  # both live again after an accepted pair: its merge was undone
 
 
 @dataclass(frozen=True)
@@ -40,22 +36,11 @@ class ResolveSummary:
     pairs: int
     merged: int
     queued: int
+    apart: int
+    skipped: int
     model_version: int
     trained: bool
     seconds: float
-
-
-def thresholds_for(rows: list[MatchThreshold], source_l: str, source_r: str, default: Thresholds) -> Thresholds:
-    """The most specific row for the two sources, in either order: both named, then one, then `*`/`*`."""
-    ranked: list[tuple[int, MatchThreshold]] = []
-    for row in rows:
-        for a, b in ((source_l, source_r), (source_r, source_l)):
-            if row.source_l in (a, "*") and row.source_r in (b, "*"):
-                ranked.append(((row.source_l == "*") + (row.source_r == "*"), row))
-    if not ranked:
-        return default
-    best = min(ranked, key=lambda item: item[0])[1]
-    return Thresholds(auto_merge=best.auto_merge, review=best.review)
 
 
 def _records(session: Session, brand_id: str) -> list[tuple[Any, ...]]:
@@ -133,10 +118,34 @@ def resolve(
         f"select record_id_l, record_id_r, source_l, source_r, match_probability, match_weight, {columns} "
         f"from {scored.physical_name} order by match_probability desc"
     ).fetchall()
-    merged = queued = 0
+    counts = dict.fromkeys(("merged", "queued", "apart", "skipped"), 0)
     for row in pairs:
         left, right, source_l, source_r, probability, weight = row[:6]
-        limits = thresholds_for(rules, source_l, source_r, default)
+        pair = ScoredPair(source_l=source_l, source_r=source_r, match_probability=float(probability))
+        decision = decide(pair, thresholds_for(rules, source_l, source_r, default))
+        if decision == "apart":
+            counts["apart"] += 1
+            continue
+        if not _both_live(session, left, right):
+            counts["skipped"] += 1  # merged (earlier in this run or by someone else) or erased meanwhile
+            continue
+        candidate = _candidate(session, brand_id, left, right)
+        if candidate is not None and candidate.status in DECIDED_BY_A_PERSON:
+            counts["apart"] += 1  # a person kept these two apart (or undid their merge): no score overrides that
+            continue
+        if decision == "merge":
+            survivor, other = _older_first(session, left, right)
+            merge_customers(
+                session,
+                survivor_id=survivor,
+                merged_id=other,
+                decided_by="auto",
+                actor=actor,
+                reason=f"match probability {probability:.4f}",
+                match_probability=float(probability),
+            )
+            counts["merged"] += 1
+            continue
         evidence = {
             "fields": [
                 {
@@ -149,75 +158,84 @@ def resolve(
                 for i, f in enumerate(EVIDENCE)
             ]
         }
-        a, b = live_customer_id(session, left), live_customer_id(session, right)
-        if a == b:
-            continue
-        if probability >= limits.auto_merge:
-            survivor, other = sorted((a, b), key=lambda c: (session.get(Customer, c).created_at, c))  # type: ignore[union-attr]
-            merge_customers(
-                session,
-                survivor_id=survivor,
-                merged_id=other,
-                decided_by="auto",
-                actor=actor,
-                reason=f"match probability {probability:.4f}",
-                match_probability=float(probability),
-            )
-            merged += 1
-        elif probability >= limits.review:
-            queued += _queue(
-                session, brand_id, a, b, source_l, source_r, float(probability), float(weight), evidence, version
-            )
+        _queue(
+            session,
+            candidate,
+            brand_id,
+            (left, source_l),
+            (right, source_r),
+            float(probability),
+            float(weight),
+            evidence,
+            version,
+        )
+        counts["queued"] += 1
     session.flush()
     return ResolveSummary(
         customers=len(records),
         pairs=len(pairs),
-        merged=merged,
-        queued=queued,
+        **counts,
         model_version=version,
         trained=trained,
         seconds=round(time.perf_counter() - started, 2),
     )
 
 
-def _queue(
-    session: Session,
-    brand_id: str,
-    a: str,
-    b: str,
-    source_a: str,
-    source_b: str,
-    probability: float,
-    weight: float,
-    evidence: dict[str, Any],
-    version: int,
-) -> int:
+def _both_live(session: Session, *customer_ids: str) -> bool:
+    live = session.scalar(
+        select(func.count())
+        .select_from(Customer)
+        .where(Customer.id.in_(customer_ids), Customer.merged_into_id.is_(None), Customer.erased_at.is_(None))
+    )
+    return live == len(set(customer_ids))
+
+
+def _older_first(session: Session, a: str, b: str) -> tuple[str, str]:
+    rows = session.execute(select(Customer.id, Customer.created_at).where(Customer.id.in_((a, b)))).all()
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id))
+    return ordered[0].id, ordered[1].id
+
+
+def _candidate(session: Session, brand_id: str, a: str, b: str) -> MatchCandidate | None:
     left, right = sorted((a, b))
-    sources = (source_a, source_b) if left == a else (source_b, source_a)
-    found = session.scalar(
+    return session.scalar(
         select(MatchCandidate).where(
             MatchCandidate.brand_id == brand_id,
             MatchCandidate.customer_id_l == left,
             MatchCandidate.customer_id_r == right,
         )
     )
+
+
+def _queue(
+    session: Session,
+    found: MatchCandidate | None,
+    brand_id: str,
+    a: tuple[str, str],
+    b: tuple[str, str],
+    probability: float,
+    weight: float,
+    evidence: dict[str, Any],
+    version: int,
+) -> None:
+    """A pending candidate for the pair, or the waiting one with its new score (left is the smaller id)."""
+    (left, source_l), (right, source_r) = sorted((a, b))
+    if left != a[0]:
+        evidence = {"fields": [{**f, "left": f["right"], "right": f["left"]} for f in evidence["fields"]]}
     if found is not None:
-        if found.status != "pending":
-            return 0  # a human decided this pair already
         found.match_probability, found.match_weight, found.evidence = probability, weight, evidence
-        found.model_version = version
-        return 0
+        found.model_version, found.status = version, "pending"
+        return
     session.add(
         MatchCandidate(
             brand_id=brand_id,
             customer_id_l=left,
             customer_id_r=right,
-            source_l=sources[0],
-            source_r=sources[1],
+            source_l=source_l,
+            source_r=source_r,
             match_probability=probability,
             match_weight=weight,
             evidence=evidence,
             model_version=version,
         )
     )
-    return 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -101,3 +101,64 @@ class MergeRead(BaseModel):
             fields = {name: getattr(data, name) for name in cls.model_fields if name != "moved"}
             return {**fields, "moved": {table: len(keys) for table, keys in moved.items()}}
         return data
+
+
+class MatchSide(BaseModel):
+    """One customer of a candidate pair, as the viewer may see them."""
+
+    id: str
+    name: str | None
+    source: str | None  # the source of the record the engine scored
+    country: str | None
+    created_at: dt.datetime
+    merged_into_id: str | None
+    erased: bool
+    identities: list[IdentityRead]
+
+
+class FieldEvidence(BaseModel):
+    field: str
+    left: str | None
+    right: str | None
+    level: int | None  # the comparison level the model put the two values in (-1: a value is missing)
+    agreement: Literal["agree", "partial", "disagree", "missing"]
+    weight: float | None  # the level's match weight: what it added to (or took from) the score
+
+
+class MatchCandidateRead(BaseModel):
+    id: str
+    status: str  # pending | accepted | rejected | stale
+    match_probability: float
+    match_weight: float
+    model_version: int | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    decided_by_user_id: str | None
+    decision_reason: str | None
+    merge_id: str | None
+    left: MatchSide
+    right: MatchSide
+    evidence: list[FieldEvidence]
+
+
+class MatchDecision(StrictModel):
+    reason: str | None = Field(None, min_length=1, max_length=2000, description="Why: kept with the decision.")
+
+
+class MatchThresholdItem(StrictModel):
+    source_l: str = Field("*", min_length=1, max_length=40, description="A source, or `*` for any.")
+    source_r: str = Field("*", min_length=1, max_length=40, description="A source, or `*` for any.")
+    auto_merge: float = Field(ge=0, le=1, description="Merge at this match probability or above.")
+    review: float = Field(ge=0, le=1, description="Queue for review from here up to `auto_merge`.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MatchThresholdItem:
+        if self.review > self.auto_merge:
+            raise ValueError("review must not be above auto_merge (0 <= review <= auto_merge <= 1)")
+        return self
+
+
+class MatchThresholdsRead(BaseModel):
+    brand_id: str
+    default: MatchThresholdItem  # the settings CXHUB_MATCH_AUTO_MERGE and CXHUB_MATCH_REVIEW
+    items: list[MatchThresholdItem]

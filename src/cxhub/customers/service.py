@@ -67,9 +67,9 @@ def _attach(
         .where(or_(tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_(list(identifiers))))
         .order_by(CustomerIdentity.first_seen_at)
     ).all()
-    customer = session.get(Customer, known[0].customer_id) if known else None
+    customer = _held(session, known[0].customer_id) if known else None
     while customer is not None and customer.merged_into_id is not None:
-        customer = session.get(Customer, customer.merged_into_id)  # a merge ran while this identity was read
+        customer = _held(session, customer.merged_into_id)  # a merge ran while this identity was read
     if customer is None:
         customer = Customer(brand_id=brand_id, name=name, country=country, language=language)
         session.add(customer)
@@ -96,6 +96,18 @@ def _attach(
             )
     session.flush()
     return customer
+
+
+def _held(session: Session, customer_id: str) -> Customer | None:
+    """The customer as it is now, share-locked on PostgreSQL until commit.
+
+    A merge locks both customers FOR UPDATE: it waits for this intake to commit (and then moves what
+    it wrote), or this read waits for the merge and sees the customer merged, and follows it.
+    """
+    query = select(Customer).where(Customer.id == customer_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True, key_share=True)  # FOR KEY SHARE
+    return session.scalar(query)
 
 
 def add_identifier(
