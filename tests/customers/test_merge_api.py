@@ -103,7 +103,9 @@ def test_a_merge_moves_everything_and_an_unmerge_restores_it_exactly(
         text="Table arrived, thank you!",
     )
     assert _customer_of(client, admin, later) == ann
-    assert [m["id"] for m in client.get(f"/api/v1/customers/{studio}/merges", headers=admin).json()] == [merge["id"]]
+    listed = client.get(f"/api/v1/customers/{studio}/merges", headers=admin).json()
+    assert [m["id"] for m in listed["items"]] == [merge["id"]]
+    assert listed["next_cursor"] is None
 
     undone = client.post(
         f"/api/v1/customers/merges/{merge['id']}/undo", json={"reason": "two people after all"}, headers=admin
