@@ -37,6 +37,7 @@ from cxhub.jobs.models import Job
 from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
 from cxhub.routing.models import Queue, SlaPolicy
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
+from tests.builders import make_match_candidate
 
 P = Permission
 OWN, OTHER, NONE = "own", "other", "none"
@@ -146,6 +147,25 @@ ROUTES = [
     Route("POST", "/api/v1/customers/merges", P.CUSTOMERS_MERGE, None, 201, in_house_only=True),
     Route("POST", "/api/v1/customers/merges/{merge_id}/undo", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
     Route("GET", "/api/v1/customers/{customer_id}/merges", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/customers/match-candidates", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
+    Route(
+        "POST",
+        "/api/v1/customers/match-candidates/{candidate_id}/accept",
+        P.CUSTOMERS_MERGE,
+        None,
+        200,
+        in_house_only=True,
+    ),
+    Route(
+        "POST",
+        "/api/v1/customers/match-candidates/{candidate_id}/reject",
+        P.CUSTOMERS_MERGE,
+        None,
+        200,
+        in_house_only=True,
+    ),
+    Route("GET", "/api/v1/customers/match-thresholds", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
+    Route("PUT", "/api/v1/customers/match-thresholds", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
 ]
 
 
@@ -259,8 +279,13 @@ def records(world: Session) -> Records:
     world.flush()
     merge = merge_customers(world, survivor_id=twins[0].id, merged_id=twins[1].id, decided_by="manual", actor=None)
     world.commit()
+    doubtful = [Customer(brand_id=brand.id, name=f"Doubtful {n}") for n in (1, 2)]
+    world.add_all(doubtful)
+    world.commit()
+    candidate = make_match_candidate(world, left=doubtful[0].id, right=doubtful[1].id)
     journey = {
         "merge": merge.id,
+        "candidate": candidate.id,
         "canned": canned.id,
         "stage": world.scalars(select(LifecycleStage).where(LifecycleStage.name == "renew")).one().id,
         "touchpoint": world.scalars(select(Touchpoint).where(Touchpoint.name == "pre-sale question")).one().id,
@@ -279,7 +304,7 @@ OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", 
 
 def _request(
     route: Route, records: Records, email: str, own_org: str, target: str
-) -> tuple[str, dict[str, Any] | None]:
+) -> tuple[str, Any]:
     org_name = own_org if target == OWN else OTHER_ORG[own_org]
     ids = records.by_org[org_name]
     path = route.path.format(
@@ -304,8 +329,9 @@ def _request(
         policy_id=records.journey["policy"],
         canned_response_id=records.journey["canned"],
         merge_id=records.journey["merge"],
+        candidate_id=records.journey["candidate"],
     )
-    bodies: dict[tuple[str, str], dict[str, Any]] = {
+    bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
         ("PATCH", "/api/v1/brands/{brand_id}"): {"time_zone": "Europe/London"},
         ("POST", "/api/v1/organisations"): {"name": "Andes Service", "kind": "outsourced", "country": "CO"},
@@ -359,6 +385,7 @@ def _request(
             "reason": "the same person",
         },
         ("POST", "/api/v1/customers/merges/{merge_id}/undo"): {"reason": "two people after all"},
+        ("PUT", "/api/v1/customers/match-thresholds"): [{"auto_merge": 0.98, "review": 0.7}],
         ("POST", "/api/v1/sla-policies"): {"name": f"Matrix {target}", "first_response_seconds": 60},
         ("PUT", "/api/v1/sla-policies/{policy_id}"): {
             "name": "Chat: answer within 2 minutes",
