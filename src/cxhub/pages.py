@@ -9,6 +9,7 @@ from cxhub.auth.pages import router as auth_pages
 from cxhub.channels.chat.pages import router as chat_pages
 from cxhub.channels.pages import router as channels_pages
 from cxhub.conversations.pages import router as conversations_pages
+from cxhub.customers.pages import router as customers_pages
 from cxhub.deps import PageActor, csrf_protect
 from cxhub.jobs.pages import router as jobs_pages
 from cxhub.journeys.pages import router as journeys_pages
@@ -30,6 +31,7 @@ router.include_router(home)
 router.include_router(auth_pages)
 router.include_router(workforce_pages)
 router.include_router(jobs_pages)
+router.include_router(customers_pages)  # before conversations: /customers/review is not a customer's id
 router.include_router(conversations_pages)
 router.include_router(channels_pages)
 router.include_router(chat_pages)
