@@ -61,9 +61,7 @@ def test_a_decision_by_htmx_returns_the_decided_pair_and_by_form_goes_back(
     assert accepted.status_code == 200, accepted.text
     assert 'data-status="accepted"' in accepted.text
     assert "Merged" in accepted.text
-    rejected = client.post(
-        f"/customers/review/{second.id}/reject", data={"csrf_token": token}, follow_redirects=False
-    )
+    rejected = client.post(f"/customers/review/{second.id}/reject", data={"csrf_token": token}, follow_redirects=False)
     assert rejected.status_code == 303
     world.expire_all()
     assert [world.get(MatchCandidate, c.id).status for c in pairs] == ["accepted", "rejected"]  # type: ignore[union-attr]
