@@ -63,7 +63,10 @@ class Permission(StrEnum):
         "Edit queues, their teams, shares and overflow, and customer groups (in-house).",
     )
     ROUTING_WORK = ("routing.work", "Set one's own presence and take the next conversation from one's queues.")
-    CUSTOMERS_MERGE = ("customers.merge", "Merge customers and undo merges (in-house).")
+    CUSTOMERS_MERGE = (
+        "customers.merge",
+        "Merge customers and undo merges, review match candidates, set match thresholds (in-house).",
+    )
 
 
 class Role(StrEnum):
