@@ -164,6 +164,13 @@ def test_refusals_say_why(
     first = merge(ann, studio).json()
     assert merge(ann, studio).status_code == 409  # already merged
     assert merge(other, ann).status_code == 201  # the survivor of the first merge is merged in turn
+    latest = client.get(f"/api/v1/customers/{ann}/merges", params={"limit": 1}, headers=admin).json()
+    assert latest["items"][0]["merged_id"] == ann  # newest first: Ann merged in turn
+    earlier = client.get(
+        f"/api/v1/customers/{ann}/merges", params={"limit": 1, "cursor": latest["next_cursor"]}, headers=admin
+    ).json()
+    assert [m["id"] for m in earlier["items"]] == [first["id"]]
+    assert earlier["next_cursor"] is None
     blocked = client.post(f"/api/v1/customers/merges/{first['id']}/undo", json={"reason": "x"}, headers=admin)
     assert blocked.status_code == 409
     assert "undo that merge first" in blocked.json()["detail"]

@@ -28,7 +28,8 @@ from cxhub.conversations.service import record_interaction
 from cxhub.customers.merge import merge_customers, unmerge
 from cxhub.customers.models import CustomerMerge
 from cxhub.db import make_engine, make_sessionmaker
-from cxhub.jobs.service import registered_tasks
+from cxhub.jobs.models import Schedule
+from cxhub.jobs.service import ensure_periodic_schedules, registered_tasks
 from cxhub.workforce.models import Brand
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -157,3 +158,12 @@ def test_a_batch_that_read_the_customer_before_the_merge_is_swept_to_the_survivo
         assert set(conversations) == {studio}
     assert _on(factory, studio) == ARRIVALS + 1
     assert _on(factory, alex) == 1
+
+
+def test_the_sweep_runs_every_thirty_seconds(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        ensure_periodic_schedules(session)
+        session.commit()
+        schedule = session.get(Schedule, "customers.merge_sweep")
+        assert schedule is not None
+        assert schedule.interval_seconds == 30
