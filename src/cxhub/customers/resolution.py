@@ -24,6 +24,7 @@ from cxhub.customers.decisions import ScoredPair, Thresholds, decide, thresholds
 from cxhub.customers.linkage import open_linkage
 from cxhub.customers.merge import merge_customers
 from cxhub.customers.models import Customer, CustomerIdentity, MatchCandidate, MatchThreshold, ResolutionModel
+from cxhub.errors import Conflict
 
 PRESENT = {"first_name", "last_name", "email", "phone", "country"}
 EVIDENCE = ("first_name", "last_name", "email", "phone")
@@ -135,15 +136,20 @@ def resolve(
             continue
         if decision == "merge":
             survivor, other = _older_first(session, left, right)
-            merge_customers(
-                session,
-                survivor_id=survivor,
-                merged_id=other,
-                decided_by="auto",
-                actor=actor,
-                reason=f"match probability {probability:.4f}",
-                match_probability=float(probability),
-            )
+            try:
+                with session.begin_nested():
+                    merge_customers(
+                        session,
+                        survivor_id=survivor,
+                        merged_id=other,
+                        decided_by="auto",
+                        actor=actor,
+                        reason=f"match probability {probability:.4f}",
+                        match_probability=float(probability),
+                    )
+            except Conflict:
+                counts["skipped"] += 1  # merged or erased by someone else between the check and the lock
+                continue
             counts["merged"] += 1
             continue
         evidence = {
