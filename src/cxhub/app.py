@@ -175,6 +175,7 @@ def create_app(
     from cxhub.auth.api import router as auth_api
     from cxhub.channels.api import router as channels_api
     from cxhub.conversations.api import router as conversations_api
+    from cxhub.conversations.customer_api import router as customer_view_api
     from cxhub.customers.api import router as customers_api
     from cxhub.deps import reject_unknown_query
     from cxhub.jobs.api import router as jobs_api
@@ -188,6 +189,7 @@ def create_app(
     app.include_router(workforce_api, prefix="/api/v1", dependencies=strict)
     app.include_router(conversations_api, prefix="/api/v1", dependencies=strict)
     app.include_router(customers_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(customer_view_api, prefix="/api/v1", dependencies=strict)  # after: its paths are the widest
     app.include_router(channels_api, prefix="/api/v1", dependencies=strict)
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
     app.include_router(journeys_api, prefix="/api/v1", dependencies=strict)

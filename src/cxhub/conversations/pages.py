@@ -14,14 +14,13 @@ from sqlalchemy.orm import Session
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Permission
-from cxhub.conversations import labels, search, service
+from cxhub.conversations import labels, profile, search, service
 from cxhub.conversations.models import CannedResponse, Conversation, ConversationNote, Interaction
 from cxhub.conversations.quoting import visible_text
 from cxhub.conversations.repository import (
     attachments_of,
     interactions_page,
     readable_conversations,
-    timeline_page,
 )
 from cxhub.conversations.schemas import AssignmentUpdate, ConversationUpdate, NoteCreate
 from cxhub.customers.models import Customer
@@ -40,6 +39,7 @@ CanAssign = Annotated[Actor, Depends(require(P.CONVERSATIONS_ASSIGN, pages=True)
 STATUSES = ("new", "open", "pending_customer", "resolved", "closed")
 CHANNELS = ("email", "chat", "voice", "voicemail", "sms", "social", "review", "commerce", "web_form", "api")
 PAGE_SIZE = 50
+TIMELINE_PAGE = 20
 
 
 def _names(session: Session, model: Any, ids: set[str | None]) -> dict[str, str]:
@@ -335,38 +335,33 @@ def customer_page(
     customer_id: str,
     before: Annotated[str, Query(max_length=26)] = "",
 ) -> Response:
-    """Everything about one customer, newest first; other providers' work as a summary for a partner."""
-    customer = session.get(Customer, customer_id)
-    if customer is None or (actor.brand_ids is not None and customer.brand_id not in actor.brand_ids):
-        raise NotFound("customer")
-    readable = set(
-        session.scalars(
-            readable_conversations(actor)
-            .with_only_columns(Conversation.id)
-            .where(Conversation.customer_id == customer.id)
+    """The single customer view; with `HX-Request` and `before`, the next timeline entries only."""
+    found = profile.customer_in_scope(session, actor=actor, customer_id=customer_id)
+    if found.survivor_id:
+        suffix = f"?before={before}" if before else ""
+        return RedirectResponse(
+            f"/customers/{found.survivor_id}{suffix}", status_code=308, headers={"Cache-Control": "no-store"}
         )
-    )
-    if actor.is_partner and not readable:
-        raise NotFound("customer")  # a partner knows only the customers of their work
-    rows, next_cursor = timeline_page(session, customer_id=customer.id, cursor=before or None, limit=PAGE_SIZE)
-    conversations = {
-        c.id: c
-        for c in session.scalars(select(Conversation).where(Conversation.id.in_({i.conversation_id for i, _ in rows})))
-    }
-    organisations = _names(
-        session, Organisation, {c.organisation_id for c in conversations.values()} | {o for _, o in rows}
-    )
-    return render(
-        request,
-        "conversations/customer.html",
-        customer=customer_read(session, customer=customer, actor=actor),
-        rows=rows,
-        conversations=conversations,
-        readable=readable,
-        organisations=organisations,
-        visible_text=visible_text,
-        next_cursor=next_cursor,
-    )
+    entries, next_cursor = profile.timeline(session, found=found, cursor=before or None, limit=TIMELINE_PAGE)
+    if before and request.headers.get("hx-request") == "true":
+        response = render(
+            request,
+            "conversations/_timeline_entries.html",
+            entries=entries,
+            next_cursor=next_cursor,
+            customer_id=found.customer.id,
+        )
+    else:
+        response = render(
+            request,
+            "conversations/customer.html",
+            profile=profile.build_profile(session, found=found, actor=actor),
+            entries=entries,
+            next_cursor=next_cursor,
+            customer_id=found.customer.id,
+        )
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.get("/search")

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import UserBrand
-from cxhub.conversations import labels
-from cxhub.conversations.models import Conversation, Interaction
-from cxhub.customers.models import Customer, CustomerGroup, CustomerGroupMember, CustomerIdentity
+from cxhub.conversations import labels, lifetime
+from cxhub.conversations.models import Conversation
+from cxhub.customers.models import CustomerGroup, CustomerGroupMember
 from cxhub.routing.models import AgentPresence, Assignment, Queue, QueueTeam, WaitingItem
 from cxhub.workforce.models import Agent, Site, Team
 
@@ -176,28 +176,7 @@ def last_served(session: Session, customer_ids: Collection[str]) -> dict[str, tu
 
 def customer_facts(session: Session, customer_ids: Collection[str]) -> dict[str, tuple[str | None, set[str], int]]:
     """(country, sellers, lifetime orders) of each customer: what customer groups' rules look at."""
-    ids = list(customer_ids)
-    facts: dict[str, tuple[str | None, set[str], int]] = {}
-    if not ids:
-        return facts
-    countries = dict(session.execute(select(Customer.id, Customer.country).where(Customer.id.in_(ids))).all())
-    sellers: dict[str, set[str]] = {}
-    for customer_id, value in session.execute(
-        select(CustomerIdentity.customer_id, CustomerIdentity.value).where(
-            CustomerIdentity.customer_id.in_(ids), CustomerIdentity.kind == "seller_ref"
-        )
-    ):
-        sellers.setdefault(customer_id, set()).add(value.split(":", 1)[0])
-    orders = dict(
-        session.execute(
-            select(Interaction.customer_id, func.count())
-            .where(Interaction.customer_id.in_(ids), Interaction.kind == "order")
-            .group_by(Interaction.customer_id)
-        ).all()
-    )
-    for customer_id in ids:
-        facts[customer_id] = (countries.get(customer_id), sellers.get(customer_id, set()), orders.get(customer_id, 0))
-    return facts
+    return lifetime.customer_facts(session, customer_ids)
 
 
 def groups_of_brand(session: Session, brand_id: str) -> Sequence[CustomerGroup]:

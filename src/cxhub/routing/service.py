@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from cxhub.auth.actor import Actor
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.service import resolve_brand
+from cxhub.customers.groups import group_of
 from cxhub.customers.models import CustomerGroup
 from cxhub.errors import Conflict, CxhubError, Forbidden, NotFound
 from cxhub.journeys.models import Touchpoint
@@ -173,21 +174,8 @@ def owner_of(
     listed: Collection[tuple[str, str]],
 ) -> tuple[str | None, str | None]:
     """(owner agent, owner team) of the first group the customer belongs to: listed, or every rule it sets holds."""
-    country, sellers, orders = facts
-    for group in groups:
-        if (group.id, customer_id) in listed:
-            return group.owner_agent_id, group.owner_team_id
-        has_rule = bool(group.countries or group.sellers or group.min_lifetime_orders)
-        if not has_rule:
-            continue
-        if group.countries and country not in group.countries:
-            continue
-        if group.sellers and not {s.strip().lower() for s in group.sellers} & sellers:
-            continue
-        if group.min_lifetime_orders and orders < group.min_lifetime_orders:
-            continue
-        return group.owner_agent_id, group.owner_team_id
-    return None, None
+    group = group_of(groups, customer_id=customer_id, facts=facts, listed=listed)
+    return (group.owner_agent_id, group.owner_team_id) if group is not None else (None, None)
 
 
 def get_policy(session: Session, *, actor: Actor, policy_id: str) -> SlaPolicy:
