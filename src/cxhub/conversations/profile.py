@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cxhub.auth.actor import Actor
@@ -37,7 +37,7 @@ from cxhub.customers.service import customer_read, shown_name
 from cxhub.errors import NotFound
 from cxhub.workforce.models import Agent, Organisation, Team
 
-OPEN_STATUSES = ("new", "open", "pending_customer")
+OPEN_STATUSES = ("new", "open", "pending_customer")  # order threads that need no answer are not "open" work
 KIND_ORDER = ("email", "phone", "social", "seller_ref", "visitor", "address")
 NOT_CONTACTS = ("order", "return")  # order and return events: records, not the customer speaking to the brand
 REVIEW_URL = "/customers/review"
@@ -260,6 +260,7 @@ def _open_conversations(session: Session, customer_id: str, readable: frozenset[
     rows = session.scalars(
         select(Conversation)
         .where(Conversation.customer_id == customer_id, Conversation.status.in_(OPEN_STATUSES))
+        .where(or_(Conversation.channel != "commerce", Conversation.needs_answer.is_(True)))
         .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
     ).all()
     names = assignment_names(session, rows)
