@@ -39,7 +39,7 @@ CanAssign = Annotated[Actor, Depends(require(P.CONVERSATIONS_ASSIGN, pages=True)
 STATUSES = ("new", "open", "pending_customer", "resolved", "closed")
 CHANNELS = ("email", "chat", "voice", "voicemail", "sms", "social", "review", "commerce", "web_form", "api")
 PAGE_SIZE = 50
-TIMELINE_PAGE = 20
+TIMELINE_PAGE = 10
 
 
 def _names(session: Session, model: Any, ids: set[str | None]) -> dict[str, str]:
