@@ -166,6 +166,9 @@ ROUTES = [
     ),
     Route("GET", "/api/v1/customers/match-thresholds", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
     Route("PUT", "/api/v1/customers/match-thresholds", P.CUSTOMERS_MERGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/customers/{customer_id}", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/api/v1/customers/{customer_id}/profile", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/api/v1/customers/{customer_id}/timeline", P.CONVERSATIONS_READ, "conversation", 200),
 ]
 
 

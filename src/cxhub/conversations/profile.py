@@ -450,7 +450,7 @@ def timeline(
                 summary_only=not full,
                 conversation_id=conversation.id if full else None,
                 conversation_status=conversation.status if full else None,
-                subject=(conversation.subject or interaction.subject) if full else None,
+                subject=(interaction.subject or conversation.subject) if full else None,
                 text=visible_text(interaction.text) if full else None,
                 order_ref=interaction.order_ref if full else None,
                 rating=interaction.rating if full else None,
