@@ -153,7 +153,11 @@ def test_the_profile_adds_up_every_record_of_the_customer(
     assert opened[aoife.conversations["email"]]["subject"] == "Lamp arrived broken"
     # her retailer record makes her one of the demo's Homeplace Retail account customers
     owner = profile["owner"]
-    assert (owner["group"], owner["agent"], owner["team"]) == ("Homeplace Retail accounts", "Darragh Doyle", "Dublin Care")
+    assert (owner["group"], owner["agent"], owner["team"]) == (
+        "Homeplace Retail accounts",
+        "Darragh Doyle",
+        "Dublin Care",
+    )
     assert "offered to Darragh Doyle first" in owner["how_to_reach"]
     assert profile["merges"]["records_merged_in"] == 3
     assert {m["merged_id"] for m in profile["merges"]["merges"]} == set(aoife.merged.values())
@@ -308,7 +312,9 @@ def test_the_best_name_is_the_latest_verified_else_the_most_frequent() -> None:
 Login = Callable[..., TestClient]
 
 
-def test_the_page_shows_the_single_customer_view(login: Login, world: Session, aoife: Aoife, client: TestClient) -> None:
+def test_the_page_shows_the_single_customer_view(
+    login: Login, world: Session, aoife: Aoife, client: TestClient
+) -> None:
     for n in range(12):  # more than one page of the timeline
         _post(
             client,
