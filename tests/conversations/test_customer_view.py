@@ -294,6 +294,14 @@ def test_a_merged_away_id_points_to_the_survivor_until_the_merge_is_undone(clien
     assert survivor["lifetime_orders"]["orders"] == 2
     assert survivor["owner"] is None
     assert survivor["merges"]["records_merged_in"] == 2
+    # a group's rule counts lifetime orders as the profile does: 1001 and SW-1, not their five order events
+    teams = client.get("/api/v1/teams", params={"limit": 200}, headers=aoife.admin).json()["items"]
+    dublin = next(t["id"] for t in teams if t["name"] == "Dublin Care")
+    for name, orders in (("Three orders or more", 3), ("Two orders or more", 2)):
+        body = {"name": name, "min_lifetime_orders": orders, "owner_team_id": dublin, "position": 5}
+        assert client.post("/api/v1/customer-groups", json=body, headers=aoife.admin).status_code == 201
+    owner = client.get(f"/api/v1/customers/{aoife.id}/profile", headers=aoife.admin).json()["owner"]
+    assert (owner["group"], owner["agent"], owner["team"]) == ("Two orders or more", None, "Dublin Care")
 
 
 def test_the_best_name_is_the_latest_verified_else_the_most_frequent() -> None:
