@@ -283,7 +283,7 @@ def test_a_merged_away_id_points_to_the_survivor_until_the_merge_is_undone(clien
     followed = client.get(f"/api/v1/customers/{retailer}/timeline?limit=2", headers=aoife.admin)
     assert followed.status_code == 200
     assert len(followed.json()["items"]) == 2
-    merges = client.get(f"/api/v1/customers/{retailer}/merges", headers=aoife.admin).json()
+    merges = client.get(f"/api/v1/customers/{retailer}/merges", headers=aoife.admin).json()["items"]
     undone = client.post(f"/api/v1/customers/merges/{merges[0]['id']}/undo", json={"reason": "x"}, headers=aoife.admin)
     assert undone.status_code == 200
     back = client.get(f"/api/v1/customers/{retailer}/profile", headers=aoife.admin, follow_redirects=False)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from cxhub.customers.models import Customer
+from cxhub.customers.models import Customer, MatchCandidate
 from cxhub.db import make_engine, make_sessionmaker
 from cxhub.workforce.models import Brand
 from tests import live
@@ -31,6 +31,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[st
     engine = make_engine(env["CXHUB_DATABASE_URL"])
     with make_sessionmaker(engine)() as session:
         brand = session.scalars(select(Brand)).one()
+        session.execute(delete(MatchCandidate))  # the demo's own look-alike: the queue holds just the two below
         people = [Customer(brand_id=brand.id, name=n) for n in ("Ann Byrne", "Ann Byrn", "Tom Walsh", "Tomas Walsh")]
         session.add_all(people)
         session.commit()

@@ -321,11 +321,22 @@ def _owner(session: Session, customer: Customer, shown_as: str | None) -> Owner 
     return Owner(group.id, group.name, agent_name, team.name if team else None, how)
 
 
+MERGES_SHOWN = 20  # the newest; the merges API pages through the rest
+
+
 def _merge_summary(session: Session, customer: Customer, in_effect: list[CustomerMerge]) -> MergeSummary:
-    merges = merges_of(session, customer_id=customer.id)
+    merges, _ = merges_of(session, customer_id=customer.id, cursor=None, limit=MERGES_SHOWN)
     return MergeSummary(
         records_merged_in=len(in_effect),
-        undone=sum(1 for m in merges if m.undone_at is not None),
+        undone=session.scalar(
+            select(func.count())
+            .select_from(CustomerMerge)
+            .where(
+                (CustomerMerge.survivor_id == customer.id) | (CustomerMerge.merged_id == customer.id),
+                CustomerMerge.undone_at.is_not(None),
+            )
+        )
+        or 0,
         merges=[
             MergeEntry(m.id, m.survivor_id, m.merged_id, m.decided_by, m.match_probability, m.at, m.undone_at)
             for m in merges
