@@ -138,6 +138,8 @@ def create_app(
             if worker is not None:
                 worker.stop()
 
+    import cxhub.tasks  # noqa: F401  job handlers and personal-data holders register on import
+
     app = FastAPI(
         title="cxhub",
         version=__version__,
@@ -177,6 +179,7 @@ def create_app(
     from cxhub.conversations.api import router as conversations_api
     from cxhub.conversations.customer_api import router as customer_view_api
     from cxhub.customers.api import router as customers_api
+    from cxhub.customers.privacy_api import router as privacy_api
     from cxhub.deps import reject_unknown_query
     from cxhub.jobs.api import router as jobs_api
     from cxhub.journeys.api import router as journeys_api
@@ -189,6 +192,7 @@ def create_app(
     app.include_router(workforce_api, prefix="/api/v1", dependencies=strict)
     app.include_router(conversations_api, prefix="/api/v1", dependencies=strict)
     app.include_router(customers_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(privacy_api, prefix="/api/v1", dependencies=strict)
     app.include_router(customer_view_api, prefix="/api/v1", dependencies=strict)  # after: its paths are the widest
     app.include_router(channels_api, prefix="/api/v1", dependencies=strict)
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)

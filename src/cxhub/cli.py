@@ -494,6 +494,7 @@ def _register_routing() -> None:
 
 
 def _register_customers() -> None:
+    import cxhub.tasks  # noqa: F401  personal-data holders register on import: export and erase walk them
     from cxhub.customers.cli import register
 
     register(app)

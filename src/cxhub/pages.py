@@ -10,6 +10,7 @@ from cxhub.channels.chat.pages import router as chat_pages
 from cxhub.channels.pages import router as channels_pages
 from cxhub.conversations.pages import router as conversations_pages
 from cxhub.customers.pages import router as customers_pages
+from cxhub.customers.privacy_pages import router as privacy_pages
 from cxhub.deps import PageActor, csrf_protect
 from cxhub.jobs.pages import router as jobs_pages
 from cxhub.journeys.pages import router as journeys_pages
@@ -37,3 +38,4 @@ router.include_router(channels_pages)
 router.include_router(chat_pages)
 router.include_router(routing_pages)
 router.include_router(journeys_pages)
+router.include_router(privacy_pages)

@@ -1,7 +1,9 @@
-"""Every domain's job handlers, imported by workers so that the registry is complete."""
+"""Every domain's job handlers and personal-data holders, imported so that the registries are complete."""
 
 import cxhub.auth.tasks
 import cxhub.channels.tasks
+import cxhub.conversations.privacy
 import cxhub.conversations.tasks
+import cxhub.customers.retention
 import cxhub.customers.tasks
 import cxhub.routing.tasks  # noqa: F401

@@ -67,6 +67,14 @@ class Permission(StrEnum):
         "customers.merge",
         "Merge customers and undo merges, review match candidates, set match thresholds (in-house).",
     )
+    CUSTOMERS_PRIVACY = (
+        "customers.privacy",
+        "Export everything held on a customer, erase a customer, set retention rules (in-house).",
+    )
+    CUSTOMERS_CONSENTS = (
+        "customers.consents",
+        "See and record a customer's consents and opt-outs: surveys, coaching, marketing (in-house).",
+    )
 
 
 class Role(StrEnum):
@@ -101,6 +109,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ROUTING_MANAGE,
             P.CANNED_RESPONSES_MANAGE,
             P.CUSTOMERS_MERGE,
+            P.CUSTOMERS_PRIVACY,
+            P.CUSTOMERS_CONSENTS,
         }
     ),
     Role.PARTNER_MANAGER: frozenset(
@@ -109,10 +119,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TEAM_LEAD: frozenset(
         _EVERYONE
         | _SERVING
-        | {P.AGENTS_MANAGE, P.USERS_READ, P.CONVERSATIONS_ASSIGN, P.CANNED_RESPONSES_MANAGE, P.CUSTOMERS_MERGE}
+        | {
+            P.AGENTS_MANAGE,
+            P.USERS_READ,
+            P.CONVERSATIONS_ASSIGN,
+            P.CANNED_RESPONSES_MANAGE,
+            P.CUSTOMERS_MERGE,
+            P.CUSTOMERS_CONSENTS,
+        }
     ),
     Role.QA_ANALYST: frozenset(_EVERYONE),
-    Role.AGENT: frozenset(_EVERYONE | _SERVING),
+    Role.AGENT: frozenset(_EVERYONE | _SERVING | {P.CUSTOMERS_CONSENTS}),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {

@@ -27,6 +27,10 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Customers: link records into people, merge, export and erase.", no_args_is_help=True)
     group.command("link")(link)
     group.command("resolve")(resolve)
+    from cxhub.customers.privacy_cli import erase, export
+
+    group.command("export")(export)
+    group.command("erase")(erase)
     app.add_typer(group, name="customers")
 
 
