@@ -49,9 +49,10 @@ def rule_brand(session: Session, *, brand_id: str | None, actor: Actor | None) -
 
 def rules_of(session: Session, *, brand_id: str) -> dict[str, int | None]:
     """Days kept per known record type (None: kept until erased)."""
-    held = dict(
-        session.execute(select(RetentionRule.record_type, RetentionRule.days).where(RetentionRule.brand_id == brand_id))
+    rows = session.execute(
+        select(RetentionRule.record_type, RetentionRule.days).where(RetentionRule.brand_id == brand_id)
     )
+    held: dict[str, int] = dict(rows.tuples().all())
     return {name: held.get(name) for name in record_types()}
 
 
@@ -94,9 +95,10 @@ def set_rules(
     return after
 
 
-def apply_retention(session: Session, *, now: dt.datetime | None = None, limit: int = BATCH) -> dict[str, Any]:
+def apply_retention(session: Session, *, now: dt.datetime | None = None, limit: int | None = None) -> dict[str, Any]:
     """One bounded pass over every rule; audited with the counts. `more`: rows past their age remain."""
     now = now or utcnow()
+    limit = limit or BATCH
     known = record_types()
     rules = list(session.scalars(select(RetentionRule).order_by(RetentionRule.brand_id, RetentionRule.record_type)))
     done: dict[str, dict[str, dict[str, int]]] = {}
