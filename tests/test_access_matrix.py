@@ -169,6 +169,12 @@ ROUTES = [
     Route("GET", "/api/v1/customers/{customer_id}", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/api/v1/customers/{customer_id}/profile", P.CONVERSATIONS_READ, "conversation", 200),
     Route("GET", "/api/v1/customers/{customer_id}/timeline", P.CONVERSATIONS_READ, "conversation", 200),
+    Route("GET", "/api/v1/customers/{customer_id}/export", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
+    Route("POST", "/api/v1/customers/{customer_id}/erase", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/customers/{customer_id}/consents", P.CUSTOMERS_CONSENTS, None, 200, in_house_only=True),
+    Route("PUT", "/api/v1/customers/{customer_id}/consents", P.CUSTOMERS_CONSENTS, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/retention-rules", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
+    Route("PUT", "/api/v1/retention-rules", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
 ]
 
 
@@ -389,6 +395,12 @@ def _request(
         },
         ("POST", "/api/v1/customers/merges/{merge_id}/undo"): {"reason": "two people after all"},
         ("PUT", "/api/v1/customers/match-thresholds"): [{"auto_merge": 0.98, "review": 0.7}],
+        ("POST", "/api/v1/customers/{customer_id}/erase"): {"reason": "the customer asked"},
+        ("PUT", "/api/v1/customers/{customer_id}/consents"): {
+            "consents": [{"purpose": "surveys", "granted": False}],
+            "source": "phone call",
+        },
+        ("PUT", "/api/v1/retention-rules"): {"rules": [{"record_type": "notes", "days": 90}]},
         ("POST", "/api/v1/sla-policies"): {"name": f"Matrix {target}", "first_response_seconds": 60},
         ("PUT", "/api/v1/sla-policies/{policy_id}"): {
             "name": "Chat: answer within 2 minutes",
@@ -486,6 +498,8 @@ PAGES = [
     Route("GET", "/inbox", P.ROUTING_WORK, None, 200, needs_agent=True),
     Route("GET", "/queues", P.ROUTING_READ, None, 200),
     Route("GET", "/search", P.CONVERSATIONS_READ, None, 200),
+    Route("GET", "/customers/{customer_id}/privacy", P.CUSTOMERS_CONSENTS, None, 200, in_house_only=True),
+    Route("GET", "/customers/{customer_id}/export.html", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
 ]
 
 

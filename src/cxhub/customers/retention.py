@@ -52,7 +52,7 @@ def rules_of(session: Session, *, brand_id: str) -> dict[str, int | None]:
     rows = session.execute(
         select(RetentionRule.record_type, RetentionRule.days).where(RetentionRule.brand_id == brand_id)
     )
-    held: dict[str, int] = dict(rows.tuples().all())
+    held: dict[str, int] = {name: days for name, days in rows}  # noqa: C416 - rows, not pairs, for the type checker
     return {name: held.get(name) for name in record_types()}
 
 
