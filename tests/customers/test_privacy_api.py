@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from cxhub.config import get_settings
@@ -342,3 +342,34 @@ def test_erasure_needs_a_reason(client: TestClient, ann: dict[str, Any]) -> None
     assert response.headers["content-type"] == "application/problem+json"
     export = client.get(f"/api/v1/customers/{ann['customer']}/export", headers=ann["headers"]).json()
     assert export["customer"]["name"] == NAME
+
+
+def test_erasure_spares_the_other_people_of_a_shared_thread(client: TestClient, world: Session, token_for: Any) -> None:
+    admin = token_for(ADMIN)
+    hers = post(client, admin, channel="email", external_id="<shared-1@x>", customer={"email": EMAIL}, text=MESSAGE)
+    his = post(
+        client,
+        admin,
+        channel="email",
+        external_id="<shared-2@x>",
+        customer={"email": "tom.ryan@example.ie", "name": "Tom Ryan"},
+        subject="Tom's order",
+        text="Tom asks about his order",
+    )
+    # her message sits in his thread, as one that arrived while their records were merged stays behind
+    world.execute(update(Interaction).where(Interaction.conversation_id == hers).values(conversation_id=his))
+    world.commit()
+    her_id = _customer_of(client, admin, hers)
+    export = client.get(f"/api/v1/customers/{her_id}/export", headers=admin).json()
+    texts = [i["text"] for c in export["conversations"] for i in c["interactions"]]
+    assert texts == [MESSAGE]
+    assert "Tom" not in str(export["conversations"])
+    erased = client.post(f"/api/v1/customers/{her_id}/erase", json={"reason": "asked"}, headers=admin)
+    assert erased.status_code == 200
+    world.expire_all()
+    left = dict(
+        world.execute(select(Interaction.customer_id, Interaction.text).where(Interaction.conversation_id == his)).all()
+    )
+    assert left[her_id] is None
+    assert next(v for k, v in left.items() if k != her_id) == "Tom asks about his order"
+    assert world.get(Conversation, his).subject == "Tom's order"  # type: ignore[union-attr]

@@ -62,6 +62,7 @@ def _when(value: Any) -> Any:
 
 
 def _conversation_ids(session: Session, subject: Subject) -> list[str]:
+    """The person's conversations, and others where they wrote (a thread that went back after an un-merge)."""
     ids = subject.customer_ids
     return list(
         session.scalars(
@@ -77,8 +78,25 @@ def _conversation_ids(session: Session, subject: Subject) -> list[str]:
     )
 
 
+def _owned(subject: Subject) -> Any:
+    return select(Conversation.id).where(Conversation.customer_id.in_(subject.customer_ids))
+
+
+def _theirs(subject: Subject) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """What is the person's: interactions, notes and attachments of their own threads, and what they wrote elsewhere."""
+    owned = _owned(subject)
+    interactions = or_(Interaction.conversation_id.in_(owned), Interaction.customer_id.in_(subject.customer_ids))
+    notes = ConversationNote.conversation_id.in_(owned)
+    attachments = or_(
+        Attachment.conversation_id.in_(owned),
+        Attachment.interaction_id.in_(select(Interaction.id).where(Interaction.customer_id.in_(subject.customer_ids))),
+    )
+    return interactions, notes, attachments
+
+
 def _export(session: Session, subject: Subject) -> dict[str, Any]:
     conversation_ids = _conversation_ids(session, subject)
+    their_interactions, their_notes, their_attachments = _theirs(subject)
     conversations = list(
         session.scalars(
             select(Conversation).where(Conversation.id.in_(conversation_ids)).order_by(Conversation.created_at)
@@ -94,21 +112,17 @@ def _export(session: Session, subject: Subject) -> dict[str, Any]:
     interactions: dict[str, list[Interaction]] = {}
     for i in session.scalars(
         select(Interaction)
-        .where(Interaction.conversation_id.in_(conversation_ids))
+        .where(Interaction.conversation_id.in_(conversation_ids), their_interactions)
         .order_by(Interaction.occurred_at, Interaction.id)
     ):
         interactions.setdefault(i.conversation_id, []).append(i)
     notes: dict[str, list[ConversationNote]] = {}
     for n in session.scalars(
-        select(ConversationNote)
-        .where(ConversationNote.conversation_id.in_(conversation_ids))
-        .order_by(ConversationNote.created_at, ConversationNote.id)
+        select(ConversationNote).where(their_notes).order_by(ConversationNote.created_at, ConversationNote.id)
     ):
         notes.setdefault(n.conversation_id, []).append(n)
     attachments: dict[str, list[Attachment]] = {}
-    for a in session.scalars(
-        select(Attachment).where(Attachment.conversation_id.in_(conversation_ids)).order_by(Attachment.created_at)
-    ):
+    for a in session.scalars(select(Attachment).where(their_attachments).order_by(Attachment.created_at)):
         attachments.setdefault(a.conversation_id, []).append(a)
     return {
         "conversations": [
@@ -116,7 +130,7 @@ def _export(session: Session, subject: Subject) -> dict[str, Any]:
                 "id": c.id,
                 "channel": c.channel,
                 "status": c.status,
-                "subject": c.subject,
+                "subject": c.subject if c.customer_id in subject.customer_ids else None,
                 "language": c.language,
                 "tags": c.tags,
                 "served_by": organisations.get(c.organisation_id or ""),
@@ -210,23 +224,18 @@ def compact_search(session: Session) -> None:
 
 
 def _erase(session: Session, subject: Subject) -> dict[str, int]:
-    conversation_ids = _conversation_ids(session, subject)
-    in_threads = Interaction.conversation_id.in_(conversation_ids)
-    note_ids = list(
-        session.scalars(select(ConversationNote.id).where(ConversationNote.conversation_id.in_(conversation_ids)))
-    )
-    attachment_ids = list(
-        session.scalars(select(Attachment.id).where(Attachment.conversation_id.in_(conversation_ids)))
-    )
+    their_interactions, their_notes, their_attachments = _theirs(subject)
+    note_ids = list(session.scalars(select(ConversationNote.id).where(their_notes)))
+    attachment_ids = list(session.scalars(select(Attachment.id).where(their_attachments)))
     raw_values = [v.lower().encode() for k, v in subject.identifiers if k in ("email", "phone")]
     dead_letter_ids = _dead_letters_holding(session, raw_values)
     counts = {
-        "interactions": _anonymise_interactions(
-            session, or_(in_threads, Interaction.customer_id.in_(subject.customer_ids))
-        ),
+        "interactions": _anonymise_interactions(session, their_interactions),
         "conversations": rows_changed(
             session,
-            update(Conversation).where(Conversation.id.in_(conversation_ids)).values(subject=None, thread_ref=None),
+            update(Conversation)
+            .where(Conversation.customer_id.in_(subject.customer_ids))
+            .values(subject=None, thread_ref=None),
         ),
         "conversation_notes": _delete_notes(session, note_ids),
         "attachments": _delete_attachments(session, attachment_ids),
