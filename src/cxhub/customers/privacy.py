@@ -126,10 +126,10 @@ def _check_registry() -> None:
         raise CxhubError(f"no personal-data holder answers for {', '.join(missing)}: refused", status=500)
 
 
-def subject_of(session: Session, *, customer_id: str, actor: Actor | None) -> Subject:
-    """The person behind this customer id, as the actor may ask: in-house staff of the brand only."""
+def _in_house_customer(session: Session, *, customer_id: str, actor: Actor | None, doing: str) -> Customer:
+    """The live customer behind this id (a merged one's survivor), for in-house staff of its brand only."""
     if actor is not None and actor.is_partner:
-        raise Forbidden("only the brand's in-house staff handle privacy requests")
+        raise Forbidden(f"only the brand's in-house staff {doing}")
     customer = session.get(Customer, customer_id)
     if customer is None or (
         actor is not None and actor.brand_ids is not None and customer.brand_id not in actor.brand_ids
@@ -137,6 +137,12 @@ def subject_of(session: Session, *, customer_id: str, actor: Actor | None) -> Su
         raise NotFound("customer")
     live = session.get(Customer, live_customer_id(session, customer.id))
     assert live is not None  # noqa: S101 - the end of a merge chain is a customer
+    return live
+
+
+def subject_of(session: Session, *, customer_id: str, actor: Actor | None) -> Subject:
+    """The person behind this customer id, as the actor may ask: in-house staff of the brand only."""
+    live = _in_house_customer(session, customer_id=customer_id, actor=actor, doing="handle privacy requests")
     ids = [live.id]
     frontier = [live.id]
     while frontier:
@@ -222,19 +228,6 @@ def erase_customer(session: Session, *, customer_id: str, reason: str, actor: Ac
 # -- consents ---------------------------------------------------------------------------------
 
 
-def _in_house_customer(session: Session, *, customer_id: str, actor: Actor | None) -> Customer:
-    if actor is not None and actor.is_partner:
-        raise Forbidden("only the brand's in-house staff record consents")
-    customer = session.get(Customer, customer_id)
-    if customer is None or (
-        actor is not None and actor.brand_ids is not None and customer.brand_id not in actor.brand_ids
-    ):
-        raise NotFound("customer")
-    live = session.get(Customer, live_customer_id(session, customer.id))
-    assert live is not None  # noqa: S101 - the end of a merge chain is a customer
-    return live
-
-
 def consent_history(session: Session, *, customer_id: str) -> list[CustomerConsent]:
     """Every consent row of the customer (and of customers merged into them), oldest first."""
     ids = [customer_id, *session.scalars(select(Customer.id).where(Customer.merged_into_id == customer_id))]
@@ -255,7 +248,7 @@ def current_consents(history: Sequence[CustomerConsent]) -> dict[str, CustomerCo
 
 
 def read_consents(session: Session, *, customer_id: str, actor: Actor | None) -> tuple[Customer, list[CustomerConsent]]:
-    customer = _in_house_customer(session, customer_id=customer_id, actor=actor)
+    customer = _in_house_customer(session, customer_id=customer_id, actor=actor, doing="record consents")
     return customer, consent_history(session, customer_id=customer.id)
 
 
@@ -263,7 +256,7 @@ def record_consents(
     session: Session, *, customer_id: str, choices: dict[str, bool], source: str, actor: Actor | None
 ) -> tuple[Customer, list[CustomerConsent]]:
     """Record the purposes whose answer changed (history is kept, never rewritten); audited."""
-    customer = _in_house_customer(session, customer_id=customer_id, actor=actor)
+    customer = _in_house_customer(session, customer_id=customer_id, actor=actor, doing="record consents")
     if customer.erased_at is not None:
         raise Conflict("the customer was erased: nobody is left to ask")
     unknown = sorted(set(choices) - set(PURPOSES))

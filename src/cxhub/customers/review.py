@@ -20,13 +20,12 @@ from cxhub.customers.merge import merge_customers
 from cxhub.customers.models import Customer, CustomerIdentity, MatchCandidate, MatchThreshold
 from cxhub.customers.schemas import (
     FieldEvidence,
-    IdentityRead,
     MatchCandidateRead,
     MatchSide,
     MatchThresholdItem,
     MatchThresholdsRead,
 )
-from cxhub.customers.service import shown_identity, shown_name
+from cxhub.customers.service import identity_read, shown_name
 from cxhub.errors import Conflict, CxhubError, Forbidden, NotFound
 from cxhub.kit.time import utcnow
 from cxhub.workforce.models import Brand
@@ -77,18 +76,7 @@ def _side(
         created_at=customer.created_at,
         merged_into_id=customer.merged_into_id,
         erased=customer.erased_at is not None,
-        identities=[
-            IdentityRead(
-                kind=identity.kind,
-                value=shown_identity(session, identity=identity, actor=actor),
-                source=identity.source,
-                verified=identity.verified,
-                undeliverable=identity.undeliverable_at is not None,
-                first_seen_at=identity.first_seen_at,
-                last_seen_at=identity.last_seen_at,
-            )
-            for identity in identities
-        ],
+        identities=[identity_read(session, identity=identity, actor=actor) for identity in identities],
     )
 
 

@@ -179,6 +179,19 @@ def shown_name(session: Session, *, customer: Customer, actor: Actor) -> str | N
     )
 
 
+def identity_read(session: Session, *, identity: CustomerIdentity, actor: Actor) -> IdentityRead:
+    """One identifier with where and when it was seen, its value as the actor's data policy allows."""
+    return IdentityRead(
+        kind=identity.kind,
+        value=shown_identity(session, identity=identity, actor=actor),
+        source=identity.source,
+        verified=identity.verified,
+        undeliverable=identity.undeliverable_at is not None,
+        first_seen_at=identity.first_seen_at,
+        last_seen_at=identity.last_seen_at,
+    )
+
+
 def customer_read(session: Session, *, customer: Customer, actor: Actor) -> CustomerRead:
     """The customer with every identifier, each as the actor's data policy allows."""
     identities = session.scalars(
@@ -193,18 +206,7 @@ def customer_read(session: Session, *, customer: Customer, actor: Actor) -> Cust
         country=customer.country,
         language=customer.language,
         created_at=customer.created_at,
-        identities=[
-            IdentityRead(
-                kind=identity.kind,
-                value=shown_identity(session, identity=identity, actor=actor),
-                source=identity.source,
-                verified=identity.verified,
-                undeliverable=identity.undeliverable_at is not None,
-                first_seen_at=identity.first_seen_at,
-                last_seen_at=identity.last_seen_at,
-            )
-            for identity in identities
-        ],
+        identities=[identity_read(session, identity=identity, actor=actor) for identity in identities],
     )
 
 
