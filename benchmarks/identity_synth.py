@@ -172,8 +172,8 @@ class Generator:
 
     # ---- people -------------------------------------------------------------------------------------
     def skewed(self, items: list[str]) -> str:
-        """Zipf-like choice: the first names and surnames of the lists are the common ones."""
-        return items[min(int(self.rng.paretovariate(1.1)) - 1, len(items) - 1) % len(items)]
+        """Zipf-like choice (weight 1/(rank + 5)): the first names of the lists are the common ones."""
+        return self.rng.choices(items, cum_weights=_cumulative(len(items)))[0]
 
     def unique(self, used: set[str], make: Callable[[], str]) -> str:
         while True:
@@ -230,7 +230,7 @@ class Generator:
             size = rng.choices((1, 2, 3, 4), weights=(55, 25, 12, 8))[0]
             size = min(size, people - len(out))
             last = self.skewed(SURNAMES)
-            town = min(int(rng.paretovariate(0.9)) - 1, len(TOWNS) - 1)
+            town = rng.choices(range(len(TOWNS)), cum_weights=_cumulative(len(TOWNS), 0.5))[0]
             _name, area, keys = TOWNS[town]
             street = (rng.randint(1, 240), rng.choice(STREETS), rng.randrange(len(STREET_TYPES)))
             apartment = rng.randint(1, 60) if rng.random() < 0.2 else None
@@ -482,6 +482,14 @@ class Generator:
                     "phone": self.phone(value) if kind == "phone" else "",
                 }
                 self.add("chat", person, row)
+
+
+def _cumulative(n: int, offset: float = 5.0) -> list[float]:
+    total, out = 0.0, []
+    for rank in range(n):
+        total += 1 / (rank + offset)
+        out.append(total)
+    return out
 
 
 def nickname_table(path: Path = NICKNAMES_CSV) -> dict[str, list[str]]:

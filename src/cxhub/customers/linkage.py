@@ -61,6 +61,7 @@ STREET_WORDS = {
     "apartment": "apt",
     "flat": "apt",
 }
+RELAY_EMAIL = "@(relay\\.|marketplace\\.amazon\\.|members\\.ebay\\.)"
 FEEDBACK: Callable[[str], None] = lambda _step: None  # noqa: E731
 
 
@@ -100,9 +101,11 @@ def prepare_sql(source: str, present: set[str], compared: Sequence[str]) -> str:
     first = _clean(col("first_name"))
     last = _clean(col("last_name"))
     full = _clean(col("full_name"))
-    first_name = f"coalesce({first}, nullif(regexp_extract({full}, '^(\\S+) ', 1), ''))"
+    first_name = f"coalesce({first}, nullif(regexp_extract({full}, '^(\\S+)( |$)', 1), ''))"
     last_name = f"coalesce({last}, nullif(regexp_extract({full}, ' (\\S+)$', 1), ''))"
-    email = f"nullif(lower(trim({col('email')})), '')"
+    raw_email = f"nullif(lower(trim({col('email')})), '')"
+    # a marketplace's relay address stands for one order, not for a person
+    email = f"case when regexp_matches({raw_email}, '{RELAY_EMAIL}') then null else {raw_email} end"
     local = f"split_part({email}, '@', 1)"
     domain = f"nullif(split_part({email}, '@', 2), '')"
     gmail = f"{domain} in ('gmail.com', 'googlemail.com')"
@@ -141,6 +144,13 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# Among records of one person, a first name that is neither the same, a nickname, a near spelling nor
+# swapped with the surname is rare; among household members and twins it is the rule. Expectation
+# maximisation on blocks that share an address learns households as a class of their own, so this m
+# probability is fixed rather than estimated.
+OTHER_FIRST_NAME_M = 1e-6
+
+
 def _name(column: str, other: str | None, *, canon: str | None = None) -> ComparisonCreator:
     levels: list[Any] = [
         cll.NullLevel(column),
@@ -154,8 +164,57 @@ def _name(column: str, other: str | None, *, canon: str | None = None) -> Compar
     ]
     if other:
         levels.append(cll.ColumnsReversedLevel(column, other, symmetrical=True))
-    levels.append(cll.ElseLevel())
+    if canon:
+        levels.append(
+            cll.ElseLevel().configure(
+                m_probability=OTHER_FIRST_NAME_M, fix_m_probability=True, label_for_charts="other first name"
+            )
+        )
+    else:
+        levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=column)
+
+
+def _location(present: set[str]) -> ComparisonCreator:
+    """Address line and postcode as one piece of evidence: they say the same thing (where someone
+    lives), and counting them apart would let a shared home outweigh everything else."""
+    has_line, has_code = "address_line" in present, "postcode" in present
+    similar_line = "jaro_winkler_similarity(address_line_l, address_line_r) >= 0.9"
+    line_null = "(address_line_l is null or address_line_r is null)"
+    code_null = "(postcode_l is null or postcode_r is null)"
+    null = " and ".join(([line_null] if has_line else []) + ([code_null] if has_code else []))
+    levels: list[Any] = [cll.CustomLevel(null, base_dialect_str="duckdb").configure(is_null_level=True)]
+    if has_line and has_code:
+        levels.append(
+            cll.CustomLevel(
+                f"postcode_l = postcode_r and {similar_line}",
+                label_for_charts="same address and postcode",
+                base_dialect_str="duckdb",
+            )
+        )
+    if has_line:
+        levels += [
+            cll.CustomLevel(
+                "address_line_l = address_line_r", label_for_charts="same address line", base_dialect_str="duckdb"
+            ),
+        ]
+    if has_code:
+        levels.append(
+            cll.CustomLevel("postcode_l = postcode_r", label_for_charts="same postcode", base_dialect_str="duckdb")
+        )
+    if has_line:
+        levels.append(cll.CustomLevel(similar_line, label_for_charts="similar address", base_dialect_str="duckdb"))
+    if has_code:
+        levels.append(
+            cll.CustomLevel(
+                "substr(postcode_l, 1, 3) = substr(postcode_r, 1, 3)",
+                label_for_charts="same postal district",
+                base_dialect_str="duckdb",
+            )
+        )
+    levels.append(cll.ElseLevel())
+    name = "address" if has_line else "postcode"
+    return cl.CustomComparison(levels, output_column_name=name)
 
 
 def _custom(column: str, *conditions: tuple[str, str], tf: bool = False) -> ComparisonCreator:
@@ -178,26 +237,19 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
         out.append(
             _custom(
                 "email",
-                ("email_local_l = email_local_r", "same local part, other domain"),
                 (
-                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people
+                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people, and
+                    # the same name at another provider (ann.byrne@ at two domains) is often someone else
+                    "email_domain_l = email_domain_r and "
                     "jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88 and "
                     "regexp_replace(email_local_l, '[^0-9]', '', 'g') = "
                     "regexp_replace(email_local_r, '[^0-9]', '', 'g')",
-                    "similar local part, same digits",
+                    "similar local part, same domain and digits",
                 ),
-                tf=True,
             )
         )
     if "phone" in present:
-        out.append(
-            _custom(
-                "phone",
-                ("right(phone_l, 7) = right(phone_r, 7)", "same last seven digits"),
-                ("levenshtein(phone_l, phone_r) <= 1", "one digit different"),
-                tf=True,
-            )
-        )
+        out.append(_custom("phone", ("levenshtein(phone_l, phone_r) <= 1", "one digit different")))
     if "date_of_birth" in present:
         out.append(
             _custom(
@@ -212,24 +264,10 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
                 ("substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)", "same year"),
             )
         )
-    if "address_line" in present:
-        out.append(
-            _custom(
-                "address_line",
-                ("jaro_winkler_similarity(address_line_l, address_line_r) >= 0.9", "similar address"),
-                tf=True,
-            )
-        )
+    if present & {"address_line", "postcode"}:
+        out.append(_location(present))
     if "city" in present:
         out.append(_custom("city", ("jaro_winkler_similarity(city_l, city_r) >= 0.9", "similar city"), tf=True))
-    if "postcode" in present:
-        out.append(
-            _custom(
-                "postcode",
-                ("substr(postcode_l, 1, 3) = substr(postcode_r, 1, 3)", "same postal district"),
-                tf=True,
-            )
-        )
     if "state" in present:
         out.append(_custom("state", tf=True))
     for column in compared:
@@ -376,11 +414,70 @@ class Linkage:
                 if isinstance(exc, ValueError) and "below the minimum allowed" not in str(exc):
                     raise
                 self.skipped.append(str(exc).split(".")[0])
+        if trained:
+            self._discount_matches_from_u()
+            if present & {"first_name", "full_name"}:
+                self._identifier_u_from_other_people(present)
         if not trained:
             why = "; ".join(self.skipped) or (
                 f"no blocking key gives {MIN_TRAINING_PAIRS} pairs of records that share a name, e-mail, phone or date"
             )
             raise ValueError(f"{self.records:,} records are too few or too uniform to estimate a model ({why})")
+
+    def _discount_matches_from_u(self) -> None:
+        """Take the true matches out of the u probabilities.
+
+        Random pairs include matches at the rate of the prior; where a person has several records
+        (a brand's customers do) they dominate the pairs that share an e-mail, a phone or an address,
+        and u, the agreement rate among non-matches, comes out several times too high. Random pairs
+        are a mix: u_sampled = prior * m + (1 - prior) * u, so u = (u_sampled - prior * m) / (1 - prior),
+        kept at no less than a twentieth of the sampled value.
+        """
+        settings = self.linker._settings_obj
+        prior = float(settings._probability_two_random_records_match)
+        for comparison in settings.comparisons:
+            for level in comparison.comparison_levels:
+                if level.is_null_level:
+                    continue
+                m, u = level.m_probability, level.u_probability
+                if isinstance(m, float) and isinstance(u, float) and u > 0:
+                    level.u_probability = max((u - prior * m) / (1 - prior), u / 20)
+
+    def _identifier_u_from_other_people(self, present: set[str]) -> None:
+        """u of an exact e-mail or phone match, counted on pairs that are surely two people.
+
+        Pairs that share an e-mail or a phone are mostly one person's records; those among them whose
+        first names are unrelated (not the same, a nickname, a near spelling or swapped) are two people
+        sharing it (a household). Non-matches agree on the identifier independently of the first name,
+        so u = P(same identifier, unrelated first names) / P(unrelated first names | non-match).
+        """
+        settings = self.linker._settings_obj
+        unrelated = (
+            "l.first_name_canon <> r.first_name_canon and jaro_winkler_similarity(l.first_name, r.first_name) < 0.8 "
+            "and (l.last_name is null or r.first_name <> l.last_name)"
+        )
+        for comparison in settings.comparisons:
+            column = comparison.output_column_name
+            if column not in {"email", "phone"} or column not in present:
+                continue
+            exact = comparison.comparison_levels[1]
+            names = next(c for c in settings.comparisons if c.output_column_name == "first_name")
+            u_unrelated = names.comparison_levels[-1].u_probability
+            filled = f"{column} is not null and first_name is not null"
+            rows = self.con.execute(
+                f"select count(*) from __cxhub_records where {filled}"
+            ).fetchall()
+            n = int(rows[0][0])
+            shared = self.con.execute(
+                f"select count(*) from __cxhub_records l join __cxhub_records r "
+                f"on l.{column} = r.{column} and l.unique_id < r.unique_id "
+                f"where l.first_name is not null and r.first_name is not null and {unrelated}"
+            ).fetchall()
+            pairs = n * (n - 1) / 2
+            if pairs < 1 or not isinstance(u_unrelated, float) or not isinstance(exact.u_probability, float):
+                continue
+            estimate = max(int(shared[0][0]), 1) / pairs / u_unrelated
+            exact.u_probability = min(estimate, exact.u_probability)
 
     def model(self) -> dict[str, Any]:
         """The trained model as Splink's JSON (settings with m and u probabilities)."""
