@@ -119,7 +119,14 @@ def prepare_sql(source: str, present: set[str], compared: Sequence[str]) -> str:
         f"cast(try_cast(try_strptime({dob_text}, '%d/%m/%Y') as date) as varchar))"
     )
     extra = "".join(f",\n  {_clean('r.' + _quoted(c))} as {_quoted('x_' + c)}" for c in compared)
+    shared = "".join(
+        f",\n  min(first_name_canon) over (partition by {c}) <> max(first_name_canon) over (partition by {c}) "
+        f"as {c}_shared"
+        for c in ("email", "phone")
+    )
     return f"""
+select *{shared}
+from (
 select
   r.unique_id, r.source, r.record_id,
   {first_name} as first_name,
@@ -137,6 +144,7 @@ select
   nullif(upper(trim({col("country")})), '') as country{extra}
 from {source} r
 left join nicknames n on n.name = {first_name}
+) prepared
 """
 
 
@@ -148,7 +156,7 @@ def _quoted(name: str) -> str:
 # swapped with the surname is rare; among household members and twins it is the rule. Expectation
 # maximisation on blocks that share an address learns households as a class of their own, so this m
 # probability is fixed rather than estimated.
-OTHER_FIRST_NAME_M = 1e-6
+OTHER_FIRST_NAME_M = 1e-12
 
 
 def _name(column: str, other: str | None, *, canon: str | None = None) -> ComparisonCreator:
@@ -227,6 +235,20 @@ def _custom(column: str, *conditions: tuple[str, str], tf: bool = False) -> Comp
     return cl.CustomComparison(levels, output_column_name=column)
 
 
+def _identifier(column: str, near: tuple[str, str]) -> ComparisonCreator:
+    """An e-mail or phone: the same value that only one person's records carry (one first name among
+    them), the same value that several people's carry (a household's), a near value, anything else."""
+    one_person = f"{column}_l = {column}_r and not coalesce({column}_shared_l or {column}_shared_r, false)"
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.CustomLevel(one_person, label_for_charts="same, one person's", base_dialect_str="duckdb"),
+        cll.CustomLevel(f"{column}_l = {column}_r", label_for_charts="same, shared", base_dialect_str="duckdb"),
+        cll.CustomLevel(near[0], label_for_charts=near[1], base_dialect_str="duckdb"),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(levels, output_column_name=column)
+
+
 def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonCreator]:
     names = present & {"first_name", "last_name", "full_name"}
     out: list[ComparisonCreator] = []
@@ -235,7 +257,7 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
         out.append(_name("last_name", None))
     if "email" in present:
         out.append(
-            _custom(
+            _identifier(
                 "email",
                 (
                     # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people, and
@@ -249,7 +271,7 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
             )
         )
     if "phone" in present:
-        out.append(_custom("phone", ("levenshtein(phone_l, phone_r) <= 1", "one digit different")))
+        out.append(_identifier("phone", ("levenshtein(phone_l, phone_r) <= 1", "one digit different")))
     if "date_of_birth" in present:
         out.append(
             _custom(
@@ -340,6 +362,7 @@ TRAINING_KEYS = (
     ("city",),
 )
 MIN_TRAINING_PAIRS = 100
+IDENTIFIER_MIN_U = 1e-8
 MAX_TRAINING_PAIRS = 50_000_000
 
 
@@ -471,13 +494,14 @@ class Linkage:
             shared = self.con.execute(
                 f"select count(*) from __cxhub_records l join __cxhub_records r "
                 f"on l.{column} = r.{column} and l.unique_id < r.unique_id "
+                f"and not coalesce(l.{column}_shared or r.{column}_shared, false) "
                 f"where l.first_name is not null and r.first_name is not null and {unrelated}"
             ).fetchall()
             pairs = n * (n - 1) / 2
             if pairs < 1 or not isinstance(u_unrelated, float) or not isinstance(exact.u_probability, float):
                 continue
             estimate = max(int(shared[0][0]), 1) / pairs / u_unrelated
-            exact.u_probability = min(estimate, exact.u_probability)
+            exact.u_probability = max(min(estimate, exact.u_probability), IDENTIFIER_MIN_U)
 
     def model(self) -> dict[str, Any]:
         """The trained model as Splink's JSON (settings with m and u probabilities)."""
