@@ -111,11 +111,11 @@ class BlockingRecall:
         }
 
 
-def _components(pairs: Iterable[tuple[int, int]]) -> Counter[int]:
+def _components(pairs: Iterable[tuple[Hashable, Hashable]]) -> Counter[Hashable]:
     """Sizes of the connected components (records with at least one edge) of an edge list."""
-    parent: dict[int, int] = {}
+    parent: dict[Hashable, Hashable] = {}
 
-    def find(x: int) -> int:
+    def find(x: Hashable) -> Hashable:
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
@@ -149,7 +149,7 @@ def blocking_recall(
     ).fetchall()[0]
     edges = con.execute(f"select id_l, id_r from __true_pairs where {any_rule}").fetchall()
     con.sql("drop table __true_pairs")
-    reachable = _pairs(_components((int(a), int(b)) for a, b in edges).values())
+    reachable = _pairs(_components((a, b) for a, b in edges).values())
     return BlockingRecall(
         true_pairs=int(counts[0]),
         compared=int(counts[1]),
