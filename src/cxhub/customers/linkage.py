@@ -156,7 +156,7 @@ def _quoted(name: str) -> str:
 # swapped with the surname is rare; among household members and twins it is the rule. Expectation
 # maximisation on blocks that share an address learns households as a class of their own, so this m
 # probability is fixed rather than estimated.
-OTHER_FIRST_NAME_M = 1e-6
+OTHER_FIRST_NAME_M = 1e-4
 
 
 def _name(column: str, other: str | None, *, canon: str | None = None) -> ComparisonCreator:
