@@ -484,8 +484,10 @@ class Linkage:
             if column not in {"email", "phone"} or column not in present:
                 continue
             exact = comparison.comparison_levels[1]
-            names = next(c for c in settings.comparisons if c.output_column_name == "first_name")
-            u_unrelated = names.comparison_levels[-1].u_probability
+            names = [c for c in settings.comparisons if c.output_column_name == "first_name"]
+            if not names:
+                continue
+            u_unrelated = names[0].comparison_levels[-1].u_probability
             filled = f"{column} is not null and first_name is not null"
             rows = self.con.execute(
                 f"select count(*) from __cxhub_records where {filled}"
