@@ -225,7 +225,15 @@ def main() -> None:
                 labelled(
                     "historical_50k",
                     "historical_figures_with_errors_50k.parquet",
-                    [*SPLINK_ID, "--map", "postcode_fake=postcode", "--compare", "birth_place", "--compare", "occupation"],
+                    [
+                        *SPLINK_ID,
+                        "--map",
+                        "postcode_fake=postcode",
+                        "--compare",
+                        "birth_place",
+                        "--compare",
+                        "occupation",
+                    ],
                 )
             )
         else:

@@ -143,7 +143,9 @@ def blocking_recall(
     columns = [f"b{i}" for i in range(max(len(rules), 1))]
     any_rule = " or ".join(columns)
     counts = con.execute(
-        "select count(*), count(*) filter (where " + any_rule + "), "
+        "select count(*), count(*) filter (where "
+        + any_rule
+        + "), "
         + ", ".join(f"count(*) filter (where {c})" for c in columns)
         + " from __true_pairs"
     ).fetchall()[0]

@@ -50,35 +50,293 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NICKNAMES_CSV = ROOT / "src" / "cxhub" / "customers" / "data" / "nicknames.csv"
 
-FEMALE = (
-    "mary aoife ciara niamh siobhan saoirse orla roisin margaret catherine elizabeth anne sarah emma "
-    "sophie grace hannah chloe laura rachel jennifer susan deborah rebecca victoria eleanor jessica "
-    "teresa patricia helen claire louise fiona sinead grainne maeve caoimhe eimear aisling deirdre "
-    "brid nuala una sheila bernadette kathleen josephine pamela amanda abigail melanie julie karen"
-).split()
-MALE = (
-    "john patrick michael james thomas william robert david daniel joseph christopher stephen anthony "
-    "richard matthew andrew samuel benjamin nicholas alexander frederick edward henry charles lawrence "
-    "gerard sean ciaran conor cian oisin darragh eoin niall padraig colm declan brendan kevin brian "
-    "paul mark peter martin noel liam dermot fergal ronan shane barry gavin jonathan"
-).split()
-SURNAMES = (
-    "murphy kelly obrien walsh smith byrne ryan oconnor oneill reilly doyle mccarthy gallagher "
-    "odoherty kennedy lynch murray quinn moore mcloughlin carroll connolly daly connell wilson dunne "
-    "brennan burke collins campbell clarke johnston hughes farrell fitzgerald brown martin maguire "
-    "nolan flynn thompson callaghan donnell duffy mahony boyle healy shea white sweeney hayes kavanagh "
-    "power mcgrath moran brady stewart casey foley fitzpatrick leary mcdonnell macmahon donnelly "
-    "regan donovan burns flanagan mullan barry kane robinson cunningham griffin kenny sheehan ward "
-    "whelan lyons reid graham higgins cullen keane king maher mckenna bell scott hogan keeffe magee "
-    "mcnamara mcdonald hurley kiely mooney roche hegarty tobin costello devlin"
-).split()
-STREETS = (
-    "main church station bridge mill green park hill high castle river chapel abbey college market "
-    "school new old oak ash beech elm willow cedar rose lime orchard meadow sea strand harbour pier "
-    "dublin cork galway limerick sligo tara clare kerry wicklow shannon liffey boyne barrow ormond "
-    "pearse connolly parnell oconnell grattan emmet davitt wolfe tone griffith collins mount summer "
-    "spring belmont glen valley woodland forest lake ferry quay cross fair well"
-).split()
+FEMALE = [
+    "mary",
+    "aoife",
+    "ciara",
+    "niamh",
+    "siobhan",
+    "saoirse",
+    "orla",
+    "roisin",
+    "margaret",
+    "catherine",
+    "elizabeth",
+    "anne",
+    "sarah",
+    "emma",
+    "sophie",
+    "grace",
+    "hannah",
+    "chloe",
+    "laura",
+    "rachel",
+    "jennifer",
+    "susan",
+    "deborah",
+    "rebecca",
+    "victoria",
+    "eleanor",
+    "jessica",
+    "teresa",
+    "patricia",
+    "helen",
+    "claire",
+    "louise",
+    "fiona",
+    "sinead",
+    "grainne",
+    "maeve",
+    "caoimhe",
+    "eimear",
+    "aisling",
+    "deirdre",
+    "brid",
+    "nuala",
+    "una",
+    "sheila",
+    "bernadette",
+    "kathleen",
+    "josephine",
+    "pamela",
+    "amanda",
+    "abigail",
+    "melanie",
+    "julie",
+    "karen",
+]
+MALE = [
+    "john",
+    "patrick",
+    "michael",
+    "james",
+    "thomas",
+    "william",
+    "robert",
+    "david",
+    "daniel",
+    "joseph",
+    "christopher",
+    "stephen",
+    "anthony",
+    "richard",
+    "matthew",
+    "andrew",
+    "samuel",
+    "benjamin",
+    "nicholas",
+    "alexander",
+    "frederick",
+    "edward",
+    "henry",
+    "charles",
+    "lawrence",
+    "gerard",
+    "sean",
+    "ciaran",
+    "conor",
+    "cian",
+    "oisin",
+    "darragh",
+    "eoin",
+    "niall",
+    "padraig",
+    "colm",
+    "declan",
+    "brendan",
+    "kevin",
+    "brian",
+    "paul",
+    "mark",
+    "peter",
+    "martin",
+    "noel",
+    "liam",
+    "dermot",
+    "fergal",
+    "ronan",
+    "shane",
+    "barry",
+    "gavin",
+    "jonathan",
+]
+SURNAMES = [
+    "murphy",
+    "kelly",
+    "obrien",
+    "walsh",
+    "smith",
+    "byrne",
+    "ryan",
+    "oconnor",
+    "oneill",
+    "reilly",
+    "doyle",
+    "mccarthy",
+    "gallagher",
+    "odoherty",
+    "kennedy",
+    "lynch",
+    "murray",
+    "quinn",
+    "moore",
+    "mcloughlin",
+    "carroll",
+    "connolly",
+    "daly",
+    "connell",
+    "wilson",
+    "dunne",
+    "brennan",
+    "burke",
+    "collins",
+    "campbell",
+    "clarke",
+    "johnston",
+    "hughes",
+    "farrell",
+    "fitzgerald",
+    "brown",
+    "martin",
+    "maguire",
+    "nolan",
+    "flynn",
+    "thompson",
+    "callaghan",
+    "donnell",
+    "duffy",
+    "mahony",
+    "boyle",
+    "healy",
+    "shea",
+    "white",
+    "sweeney",
+    "hayes",
+    "kavanagh",
+    "power",
+    "mcgrath",
+    "moran",
+    "brady",
+    "stewart",
+    "casey",
+    "foley",
+    "fitzpatrick",
+    "leary",
+    "mcdonnell",
+    "macmahon",
+    "donnelly",
+    "regan",
+    "donovan",
+    "burns",
+    "flanagan",
+    "mullan",
+    "barry",
+    "kane",
+    "robinson",
+    "cunningham",
+    "griffin",
+    "kenny",
+    "sheehan",
+    "ward",
+    "whelan",
+    "lyons",
+    "reid",
+    "graham",
+    "higgins",
+    "cullen",
+    "keane",
+    "king",
+    "maher",
+    "mckenna",
+    "bell",
+    "scott",
+    "hogan",
+    "keeffe",
+    "magee",
+    "mcnamara",
+    "mcdonald",
+    "hurley",
+    "kiely",
+    "mooney",
+    "roche",
+    "hegarty",
+    "tobin",
+    "costello",
+    "devlin",
+]
+STREETS = [
+    "main",
+    "church",
+    "station",
+    "bridge",
+    "mill",
+    "green",
+    "park",
+    "hill",
+    "high",
+    "castle",
+    "river",
+    "chapel",
+    "abbey",
+    "college",
+    "market",
+    "school",
+    "new",
+    "old",
+    "oak",
+    "ash",
+    "beech",
+    "elm",
+    "willow",
+    "cedar",
+    "rose",
+    "lime",
+    "orchard",
+    "meadow",
+    "sea",
+    "strand",
+    "harbour",
+    "pier",
+    "dublin",
+    "cork",
+    "galway",
+    "limerick",
+    "sligo",
+    "tara",
+    "clare",
+    "kerry",
+    "wicklow",
+    "shannon",
+    "liffey",
+    "boyne",
+    "barrow",
+    "ormond",
+    "pearse",
+    "connolly",
+    "parnell",
+    "oconnell",
+    "grattan",
+    "emmet",
+    "davitt",
+    "wolfe",
+    "tone",
+    "griffith",
+    "collins",
+    "mount",
+    "summer",
+    "spring",
+    "belmont",
+    "glen",
+    "valley",
+    "woodland",
+    "forest",
+    "lake",
+    "ferry",
+    "quay",
+    "cross",
+    "fair",
+    "well",
+]
 STREET_TYPES = (
     ("street", "st"),
     ("road", "rd"),
@@ -236,9 +494,11 @@ class Generator:
             apartment = rng.randint(1, 60) if rng.random() < 0.2 else None
             eircode = self.unique(
                 self.used_eircodes,
-                lambda keys=keys: rng.choice(keys)
-                + " "
-                + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(4)),
+                lambda keys=keys: (
+                    rng.choice(keys)
+                    + " "
+                    + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(4))
+                ),
             )
             landline = self.new_phone(area) if size > 1 and rng.random() < 0.33 else None
             taken: set[str] = set()
@@ -271,8 +531,10 @@ class Generator:
             if size > 1 and rng.random() < 0.2:
                 family = self.unique(
                     self.used_emails,
-                    lambda: f"{rng.choice(['the', ''])}{last}{rng.choice(['family', 's', 'home'])}"
-                    f"{rng.randint(1, 99)}@{rng.choice(DOMAINS)}",
+                    lambda last=last: (
+                        f"{rng.choice(['the', ''])}{last}{rng.choice(['family', 's', 'home'])}"
+                        f"{rng.randint(1, 99)}@{rng.choice(DOMAINS)}"
+                    ),
                 )
                 for person in members:
                     person.family_email = family
@@ -543,7 +805,10 @@ def main() -> None:
         out = args.out or Path(tmp)
         counts = write(out, args.people, args.seed)
         total = sum(counts.values())
-        print(f"{args.people:,} people -> {total:,} records in {out}: " + ", ".join(f"{s} {n:,}" for s, n in counts.items()))
+        print(
+            f"{args.people:,} people -> {total:,} records in {out}: "
+            + ", ".join(f"{s} {n:,}" for s, n in counts.items())
+        )
 
 
 if __name__ == "__main__":

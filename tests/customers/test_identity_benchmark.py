@@ -14,7 +14,8 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 def _module(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -53,7 +54,8 @@ def test_blocking_recall_direct_and_through_chains() -> None:
     # A's 6 true pairs: 1-2 by k1, 2-3 by k2 (1-3 only through 2); record 4 is never compared; B has none
     assert (recall.true_pairs, recall.compared, recall.reachable) == (6, 2, 3)
     assert recall.per_rule == (1, 1)
-    assert recall.direct == 2 / 6 and recall.connected == 3 / 6
+    assert recall.direct == 2 / 6
+    assert recall.connected == 3 / 6
 
 
 def test_the_generator_is_deterministic_by_seed(tmp_path: Path) -> None:
@@ -65,6 +67,7 @@ def test_the_generator_is_deterministic_by_seed(tmp_path: Path) -> None:
     assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
     assert any((first / n).read_bytes() != (other / n).read_bytes() for n in names)
     truth = (first / "truth.csv").read_text().splitlines()
-    assert len(truth) - 1 == sum(counts.values()) and set(counts) == set(synth.SOURCES)
+    assert len(truth) - 1 == sum(counts.values())
+    assert set(counts) == set(synth.SOURCES)
     people = {line.rsplit(",", 1)[1] for line in truth[1:]}
     assert len(people) == 300  # every person has at least one record

@@ -489,9 +489,7 @@ class Linkage:
                 continue
             u_unrelated = names[0].comparison_levels[-1].u_probability
             filled = f"{column} is not null and first_name is not null"
-            rows = self.con.execute(
-                f"select count(*) from __cxhub_records where {filled}"
-            ).fetchall()
+            rows = self.con.execute(f"select count(*) from __cxhub_records where {filled}").fetchall()
             n = int(rows[0][0])
             shared = self.con.execute(
                 f"select count(*) from __cxhub_records l join __cxhub_records r "
