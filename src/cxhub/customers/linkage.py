@@ -119,14 +119,7 @@ def prepare_sql(source: str, present: set[str], compared: Sequence[str]) -> str:
         f"cast(try_cast(try_strptime({dob_text}, '%d/%m/%Y') as date) as varchar))"
     )
     extra = "".join(f",\n  {_clean('r.' + _quoted(c))} as {_quoted('x_' + c)}" for c in compared)
-    shared = "".join(
-        f",\n  min(first_name_canon) over (partition by {c}) <> max(first_name_canon) over (partition by {c}) "
-        f"as {c}_shared"
-        for c in ("email", "phone")
-    )
     return f"""
-select *{shared}
-from (
 select
   r.unique_id, r.source, r.record_id,
   {first_name} as first_name,
@@ -144,7 +137,26 @@ select
   nullif(upper(trim({col("country")})), '') as country{extra}
 from {source} r
 left join nicknames n on n.name = {first_name}
-) prepared
+"""
+
+
+UNRELATED_FIRST_NAMES = (
+    "l.first_name_canon <> r.first_name_canon and jaro_winkler_similarity(l.first_name, r.first_name) < 0.8 "
+    "and (l.last_name is null or r.first_name <> l.last_name)"
+)
+MAX_SHARED_CHECK = 200
+
+
+def shared_values_sql(table: str, column: str) -> str:
+    """SELECT of the e-mails or phones that several people use: two records carry the value under
+    unrelated first names (not the same, a nickname, a near spelling or swapped), or so many records
+    carry it that it can't be one person's."""
+    return f"""
+select l.{column} as value from {table} l join {table} r
+  on l.{column} = r.{column} and l.unique_id < r.unique_id
+where {UNRELATED_FIRST_NAMES}
+union
+select {column} from {table} where {column} is not null group by {column} having count(*) > {MAX_SHARED_CHECK}
 """
 
 
@@ -475,10 +487,7 @@ class Linkage:
         so u = P(same identifier, unrelated first names) / P(unrelated first names | non-match).
         """
         settings = self.linker._settings_obj
-        unrelated = (
-            "l.first_name_canon <> r.first_name_canon and jaro_winkler_similarity(l.first_name, r.first_name) < 0.8 "
-            "and (l.last_name is null or r.first_name <> l.last_name)"
-        )
+        unrelated = UNRELATED_FIRST_NAMES
         for comparison in settings.comparisons:
             column = comparison.output_column_name
             if column not in {"email", "phone"} or column not in present:
@@ -502,6 +511,10 @@ class Linkage:
                 continue
             estimate = max(int(shared[0][0]), 1) / pairs / u_unrelated
             exact.u_probability = max(min(estimate, exact.u_probability), IDENTIFIER_MIN_U)
+            # a value several people use says nothing about which of them a record is
+            shared_level = comparison.comparison_levels[2]
+            if isinstance(shared_level.m_probability, float):
+                shared_level.u_probability = shared_level.m_probability
 
     def model(self) -> dict[str, Any]:
         """The trained model as Splink's JSON (settings with m and u probabilities)."""
@@ -534,6 +547,13 @@ def open_linkage(
     con.sql("create or replace temp table nicknames (name varchar, canonical varchar)")
     con.executemany("insert into nicknames values (?, ?)", nickname_rows()).fetchall()
     con.sql(f"create or replace table __cxhub_records as {prepare_sql(raw_table, present, compared)}")
+    for column in ("email", "phone"):
+        con.sql(f"create or replace temp table __shared as {shared_values_sql('__cxhub_records', column)}")
+        con.sql(f"alter table __cxhub_records add column {column}_shared boolean")
+        con.sql(
+            f"update __cxhub_records set {column}_shared = "
+            f"{column} is not null and {column} in (select value from __shared)"
+        )
     records = int(con.execute("select count(*) from __cxhub_records").fetchall()[0][0])
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register("__cxhub_records", dataset_display_name="records")
