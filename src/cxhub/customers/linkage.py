@@ -140,10 +140,18 @@ left join nicknames n on n.name = {first_name}
 """
 
 
-UNRELATED_FIRST_NAMES = (
-    "l.first_name_canon <> r.first_name_canon and jaro_winkler_similarity(l.first_name, r.first_name) < 0.8 "
-    "and (l.last_name is null or r.first_name <> l.last_name)"
-)
+def unrelated_first_names(l: Callable[[str], str], r: Callable[[str], str]) -> str:
+    """SQL: two first names that are not the same, nicknames of one name, near spellings, or a first
+    name given as the other's surname (`l` and `r` name a column of either record)."""
+    return (
+        f"{l('first_name_canon')} <> {r('first_name_canon')} "
+        f"and jaro_winkler_similarity({l('first_name')}, {r('first_name')}) < 0.8 "
+        f"and coalesce(jaro_winkler_similarity({l('last_name')}, {r('first_name')}), 0) < 0.8 "
+        f"and coalesce(jaro_winkler_similarity({l('first_name')}, {r('last_name')}), 0) < 0.8"
+    )
+
+
+UNRELATED_FIRST_NAMES = unrelated_first_names(lambda c: f"l.{c}", lambda c: f"r.{c}")
 MAX_SHARED_CHECK = 200
 
 
@@ -251,9 +259,17 @@ def _identifier(column: str, near: tuple[str, str]) -> ComparisonCreator:
     """An e-mail or phone: the same value that only one person's records carry (one first name among
     them), the same value that several people's carry (a household's), a near value, anything else."""
     one_person = f"{column}_l = {column}_r and not coalesce({column}_shared_l or {column}_shared_r, false)"
+    # a household's phone or e-mail with the same first name on both records: household members have
+    # first names of their own, so this points to one of them
+    same_member = (
+        f"{column}_l = {column}_r and first_name_l is not null and first_name_r is not null and not ("
+        + unrelated_first_names(lambda c: f"{c}_l", lambda c: f"{c}_r")
+        + ")"
+    )
     levels: list[Any] = [
         cll.NullLevel(column),
         cll.CustomLevel(one_person, label_for_charts="same, one person's", base_dialect_str="duckdb"),
+        cll.CustomLevel(same_member, label_for_charts="same, shared, same first name", base_dialect_str="duckdb"),
         cll.CustomLevel(f"{column}_l = {column}_r", label_for_charts="same, shared", base_dialect_str="duckdb"),
         cll.CustomLevel(near[0], label_for_charts=near[1], base_dialect_str="duckdb"),
         cll.ElseLevel(),
@@ -512,7 +528,7 @@ class Linkage:
             estimate = max(int(shared[0][0]), 1) / pairs / u_unrelated
             exact.u_probability = max(min(estimate, exact.u_probability), IDENTIFIER_MIN_U)
             # a value several people use says nothing about which of them a record is
-            shared_level = comparison.comparison_levels[2]
+            shared_level = comparison.comparison_levels[3]
             if isinstance(shared_level.m_probability, float):
                 shared_level.u_probability = shared_level.m_probability
 
