@@ -527,6 +527,8 @@ class Linkage:
                 continue
             estimate = max(int(shared[0][0]), 1) / pairs / u_unrelated
             exact.u_probability = max(min(estimate, exact.u_probability), IDENTIFIER_MIN_U)
+            # within a household's value the first name picks the member: as rare among two people
+            comparison.comparison_levels[2].u_probability = exact.u_probability
             # a value several people use says nothing about which of them a record is
             shared_level = comparison.comparison_levels[3]
             if isinstance(shared_level.m_probability, float):
