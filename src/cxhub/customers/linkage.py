@@ -73,8 +73,9 @@ def nickname_rows() -> list[tuple[str, str]]:
 
 
 def _clean(expression: str) -> str:
-    """Lower case, accents folded, anything but letters, digits and single spaces dropped."""
-    folded = f"translate(lower(trim({expression})), '{ACCENTED}', '{PLAIN}')"
+    """Lower case, accents folded, apostrophes dropped (O'Brien is obrien), anything else but letters,
+    digits and single spaces made a space."""
+    folded = f"regexp_replace(translate(lower(trim({expression})), '{ACCENTED}', '{PLAIN}'), '[''’]', '', 'g')"
     return f"nullif(trim(regexp_replace(regexp_replace({folded}, '[^a-z0-9 ]', ' ', 'g'), ' +', ' ', 'g')), '')"
 
 
@@ -153,16 +154,23 @@ def unrelated_first_names(l: Callable[[str], str], r: Callable[[str], str]) -> s
 
 UNRELATED_FIRST_NAMES = unrelated_first_names(lambda c: f"l.{c}", lambda c: f"r.{c}")
 MAX_SHARED_CHECK = 200
+KNOWN_NAME_RECORDS = 3  # a first name seen this often is a name, not a typo
+
+
+def _unrelated_known(table: str) -> str:
+    known = f"(select first_name from {table} group by first_name having count(*) >= {KNOWN_NAME_RECORDS})"
+    return f"{UNRELATED_FIRST_NAMES} and l.first_name in {known} and r.first_name in {known}"
 
 
 def shared_values_sql(table: str, column: str) -> str:
     """SELECT of the e-mails or phones that several people use: two records carry the value under
-    unrelated first names (not the same, a nickname, a near spelling or swapped), or so many records
-    carry it that it can't be one person's."""
+    unrelated first names (not the same, a nickname, a near spelling or swapped; both names seen on
+    several records, so that a typo is not taken for another person), or so many records carry it
+    that it can't be one person's."""
     return f"""
 select l.{column} as value from {table} l join {table} r
   on l.{column} = r.{column} and l.unique_id < r.unique_id
-where {UNRELATED_FIRST_NAMES}
+where {_unrelated_known(table)}
 union
 select {column} from {table} where {column} is not null group by {column} having count(*) > {MAX_SHARED_CHECK}
 """
@@ -203,6 +211,10 @@ def _name(column: str, other: str | None, *, canon: str | None = None) -> Compar
     return cl.CustomComparison(levels, output_column_name=column)
 
 
+def _without_flat(column: str) -> str:
+    return f"regexp_replace({column}, '^apt [0-9a-z]+ ', '')"
+
+
 def _location(present: set[str]) -> ComparisonCreator:
     """Address line and postcode as one piece of evidence: they say the same thing (where someone
     lives), and counting them apart would let a shared home outweigh everything else."""
@@ -224,6 +236,11 @@ def _location(present: set[str]) -> ComparisonCreator:
         levels += [
             cll.CustomLevel(
                 "address_line_l = address_line_r", label_for_charts="same address line", base_dialect_str="duckdb"
+            ),
+            cll.CustomLevel(
+                f"{_without_flat('address_line_l')} = {_without_flat('address_line_r')}",
+                label_for_charts="same address, flat number on one side only",
+                base_dialect_str="duckdb",
             ),
         ]
     if has_code:
@@ -503,7 +520,7 @@ class Linkage:
         so u = P(same identifier, unrelated first names) / P(unrelated first names | non-match).
         """
         settings = self.linker._settings_obj
-        unrelated = UNRELATED_FIRST_NAMES
+        unrelated = _unrelated_known("__cxhub_records")
         for comparison in settings.comparisons:
             column = comparison.output_column_name
             if column not in {"email", "phone"} or column not in present:
