@@ -200,6 +200,14 @@ def _name(column: str, other: str | None, *, canon: str | None = None) -> Compar
     ]
     if other:
         levels.append(cll.ColumnsReversedLevel(column, other, symmetrical=True))
+        levels.append(
+            cll.CustomLevel(
+                f"jaro_winkler_similarity({column}_l, {other}_r) >= 0.9 "
+                f"or jaro_winkler_similarity({other}_l, {column}_r) >= 0.9",
+                label_for_charts="like the other's surname",
+                base_dialect_str="duckdb",
+            )
+        )
     if canon:
         levels.append(
             cll.ElseLevel().configure(
