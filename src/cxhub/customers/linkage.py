@@ -141,14 +141,27 @@ left join nicknames n on n.name = {first_name}
 """
 
 
+def swapped_names(l: Callable[[str], str], r: Callable[[str], str], threshold: float) -> str:
+    """SQL: one record gives first name and surname the other way round (near spellings allowed; a
+    record without a surname agrees with either order)."""
+
+    def near(a: str, b: str) -> str:
+        return f"jaro_winkler_similarity({a}, {b}) >= {threshold}"
+
+    f_l, s_l, f_r, s_r = l("first_name"), l("last_name"), r("first_name"), r("last_name")
+    return (
+        f"(({near(f_l, s_r)} and ({s_l} is null or {near(s_l, f_r)})) "
+        f"or ({near(s_l, f_r)} and ({s_r} is null or {near(f_l, s_r)})))"
+    )
+
+
 def unrelated_first_names(l: Callable[[str], str], r: Callable[[str], str]) -> str:
-    """SQL: two first names that are not the same, nicknames of one name, near spellings, or a first
-    name given as the other's surname (`l` and `r` name a column of either record)."""
+    """SQL: two first names that are not the same, nicknames of one name, near spellings, or the
+    names of a record that gives them the other way round (`l` and `r` name a column of either record)."""
     return (
         f"{l('first_name_canon')} <> {r('first_name_canon')} "
         f"and jaro_winkler_similarity({l('first_name')}, {r('first_name')}) < 0.8 "
-        f"and coalesce(jaro_winkler_similarity({l('last_name')}, {r('first_name')}), 0) < 0.8 "
-        f"and coalesce(jaro_winkler_similarity({l('first_name')}, {r('last_name')}), 0) < 0.8"
+        f"and not coalesce({swapped_names(l, r, 0.8)}, false)"
     )
 
 
@@ -202,9 +215,8 @@ def _name(column: str, other: str | None, *, canon: str | None = None) -> Compar
         levels.append(cll.ColumnsReversedLevel(column, other, symmetrical=True))
         levels.append(
             cll.CustomLevel(
-                f"jaro_winkler_similarity({column}_l, {other}_r) >= 0.9 "
-                f"or jaro_winkler_similarity({other}_l, {column}_r) >= 0.9",
-                label_for_charts="like the other's surname",
+                swapped_names(lambda c: f"{c}_l", lambda c: f"{c}_r", 0.9),
+                label_for_charts="swapped, near spellings",
                 base_dialect_str="duckdb",
             )
         )
