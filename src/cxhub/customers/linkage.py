@@ -394,9 +394,20 @@ def blocking_rules(present: set[str], compared: Sequence[str]) -> list[BlockingR
         rules.append(block_on("last_name", "address_line"))
     if names and has("city"):
         rules.append(block_on("first_name_canon", "substr(last_name, 1, 3)", "city"))
+    if names:
+        # typos past the first letters of either name
+        rules.append(block_on("substr(first_name, 1, 3)", "substr(last_name, 1, 4)"))
+    if has("postcode"):
+        district = "substr(postcode, 1, 3)"
+        if has("date_of_birth"):
+            rules.append(block_on(district, "date_of_birth"))
+        if names:
+            rules += [block_on(district, "first_name_canon"), block_on(district, "last_name")]
     for column in compared:
         if names:
             rules.append(block_on("substr(last_name, 1, 3)", "x_" + column))
+        if has("date_of_birth"):
+            rules.append(block_on("date_of_birth", "x_" + column))
     return rules
 
 
