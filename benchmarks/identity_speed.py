@@ -273,7 +273,7 @@ def bare_splink(records: Path, model: Path) -> float:
     """Seconds for Splink alone to score and cluster the prepared records with the trained model."""
     from splink import DuckDBAPI, Linker
 
-    from cxhub.customers.linkage import nickname_rows, prepare_sql
+    from cxhub.customers.linkage import nickname_rows, prepare_records
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
@@ -283,7 +283,7 @@ def bare_splink(records: Path, model: Path) -> float:
     )
     con.sql("create table nicknames (name varchar, canonical varchar)")
     con.executemany("insert into nicknames values (?, ?)", nickname_rows()).fetchall()
-    con.sql(f"create table prepared as {prepare_sql('raw', present, [])}")
+    prepare_records(con, "raw", "prepared", present=present)
     linker = Linker(DuckDBAPI(connection=con).register("prepared"), json.loads(model.read_text()), log_level=None)
     started = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=0.99)

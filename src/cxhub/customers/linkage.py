@@ -598,6 +598,18 @@ class Linkage:
         return str(clusters.physical_name)
 
 
+def prepare_records(
+    con: duckdb.DuckDBPyConnection, raw_table: str, table: str, *, present: set[str], compared: Sequence[str] = ()
+) -> None:
+    """Create `table`, the compared form of `raw_table` (`prepare_sql`), with the flags that mark the
+    e-mails and phones several people use (`shared_values_sql`). Needs the `nicknames` table."""
+    con.sql(f"create or replace table {table} as {prepare_sql(raw_table, present, compared)}")
+    for column in ("email", "phone"):
+        con.sql(f"create or replace temp table __shared as {shared_values_sql(table, column)}")
+        con.sql(f"alter table {table} add column {column}_shared boolean")
+        con.sql(f"update {table} set {column}_shared = {column} is not null and {column} in (select value from __shared)")
+
+
 def open_linkage(
     con: duckdb.DuckDBPyConnection,
     raw_table: str,
@@ -612,14 +624,7 @@ def open_linkage(
     feedback("normalising records")
     con.sql("create or replace temp table nicknames (name varchar, canonical varchar)")
     con.executemany("insert into nicknames values (?, ?)", nickname_rows()).fetchall()
-    con.sql(f"create or replace table __cxhub_records as {prepare_sql(raw_table, present, compared)}")
-    for column in ("email", "phone"):
-        con.sql(f"create or replace temp table __shared as {shared_values_sql('__cxhub_records', column)}")
-        con.sql(f"alter table __cxhub_records add column {column}_shared boolean")
-        con.sql(
-            f"update __cxhub_records set {column}_shared = "
-            f"{column} is not null and {column} in (select value from __shared)"
-        )
+    prepare_records(con, raw_table, "__cxhub_records", present=present, compared=compared)
     records = int(con.execute("select count(*) from __cxhub_records").fetchall()[0][0])
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register("__cxhub_records", dataset_display_name="records")
