@@ -27,6 +27,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.exceptions import EMTrainingException
+from splink.internals.parse_sql import get_columns_used_from_sql
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 FIELDS = (
@@ -153,6 +154,12 @@ def swapped_names(l: Callable[[str], str], r: Callable[[str], str], threshold: f
         f"(({near(f_l, s_r)} and ({s_l} is null or {near(s_l, f_r)})) "
         f"or ({near(s_l, f_r)} and ({s_r} is null or {near(f_l, s_r)})))"
     )
+
+
+# The e-mail and phone comparisons read the names through copies of their own, so that a training
+# session blocked on the names still estimates them (Splink sets aside the comparisons that read a
+# column the session blocks on).
+NAME_COPIES = {"first_name": "id_first_name", "first_name_canon": "id_first_name_canon", "last_name": "id_last_name"}
 
 
 def unrelated_first_names(l: Callable[[str], str], r: Callable[[str], str]) -> str:
@@ -299,8 +306,8 @@ def _identifier(column: str, near: tuple[str, str]) -> ComparisonCreator:
     # a household's phone or e-mail with the same first name on both records: household members have
     # first names of their own, so this points to one of them
     same_member = (
-        f"{column}_l = {column}_r and first_name_l is not null and first_name_r is not null and not ("
-        + unrelated_first_names(lambda c: f"{c}_l", lambda c: f"{c}_r")
+        f"{column}_l = {column}_r and id_first_name_l is not null and id_first_name_r is not null and not ("
+        + unrelated_first_names(lambda c: f"{NAME_COPIES[c]}_l", lambda c: f"{NAME_COPIES[c]}_r")
         + ")"
     )
     levels: list[Any] = [
@@ -497,10 +504,16 @@ class Linkage:
         training.estimate_probability_two_random_records_match(
             list[str | BlockingRuleCreator](_prior_rules(present)), recall=0.7
         )
+        settings = self.linker._settings_obj
+        if settings._probability_two_random_records_match <= 0:
+            # no pair agrees on the sure keys: say one pair in all matches rather than none
+            settings._probability_two_random_records_match = 2 / max(self.records * (self.records - 1), 2)
         self.feedback("estimating u by random sampling")
         training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         trained = 0
         for rule in _training_rules(self.con, present):
+            if not self._estimable(rule):
+                continue
             self.feedback("expectation maximisation")
             try:
                 training.estimate_parameters_using_expectation_maximisation(
@@ -510,9 +523,12 @@ class Linkage:
             except (ValueError, EMTrainingException) as exc:
                 # Splink refuses an m probability that underflowed to 0 (a level seen only in
                 # clear non-matches); that session's estimates are dropped, the others stand
-                if isinstance(exc, ValueError) and "below the minimum allowed" not in str(exc):
+                # or the session's match rate went to 0 or 1 (its pairs all alike)
+                refused = ("below the minimum allowed", "math domain error")
+                if isinstance(exc, ValueError) and not any(text in str(exc) for text in refused):
                     raise
                 self.skipped.append(str(exc).split(".")[0])
+
         if trained:
             self._discount_matches_from_u()
             if present & {"first_name", "full_name"}:
@@ -522,6 +538,17 @@ class Linkage:
                 f"no blocking key gives {MIN_TRAINING_PAIRS} pairs of records that share a name, e-mail, phone or date"
             )
             raise ValueError(f"{self.records:,} records are too few or too uniform to estimate a model ({why})")
+
+    def _estimable(self, rule: BlockingRuleCreator) -> bool:
+        """Whether a session blocked on `rule` leaves a comparison to estimate: Splink sets aside every
+        comparison that reads a column of the rule (the e-mail and phone ones read the first name too)."""
+        sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+        blocked = set(get_columns_used_from_sql(sql, "duckdb"))
+        for comparison in self.linker._settings_obj.comparisons:
+            if not blocked & {c.input_name for c in comparison._input_columns_used_by_case_statement}:
+                return True
+        self.skipped.append(f"nothing to estimate when blocking on {sql}")
+        return False
 
     def _discount_matches_from_u(self) -> None:
         """Take the true matches out of the u probabilities.
@@ -579,7 +606,7 @@ class Linkage:
             comparison.comparison_levels[2].u_probability = exact.u_probability
             # a value several people use says nothing about which of them a record is
             shared_level = comparison.comparison_levels[3]
-            if isinstance(shared_level.m_probability, float):
+            if isinstance(shared_level.m_probability, float) and shared_level.m_probability > 0:
                 shared_level.u_probability = shared_level.m_probability
 
     def model(self) -> dict[str, Any]:
@@ -603,11 +630,14 @@ def prepare_records(
 ) -> None:
     """Create `table`, the compared form of `raw_table` (`prepare_sql`), with the flags that mark the
     e-mails and phones several people use (`shared_values_sql`). Needs the `nicknames` table."""
-    con.sql(f"create or replace table {table} as {prepare_sql(raw_table, present, compared)}")
+    copies = ", ".join(f"{name} as {copy}" for name, copy in NAME_COPIES.items())
+    con.sql(f"create or replace table {table} as select *, {copies} from ({prepare_sql(raw_table, present, compared)})")
     for column in ("email", "phone"):
         con.sql(f"create or replace temp table __shared as {shared_values_sql(table, column)}")
         con.sql(f"alter table {table} add column {column}_shared boolean")
-        con.sql(f"update {table} set {column}_shared = {column} is not null and {column} in (select value from __shared)")
+        con.sql(
+            f"update {table} set {column}_shared = {column} is not null and {column} in (select value from __shared)"
+        )
 
 
 def open_linkage(
