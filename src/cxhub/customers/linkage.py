@@ -76,7 +76,7 @@ def nickname_rows() -> list[tuple[str, str]]:
 def _clean(expression: str) -> str:
     """Lower case, accents folded, apostrophes dropped (O'Brien is obrien), anything else but letters,
     digits and single spaces made a space."""
-    folded = f"regexp_replace(translate(lower(trim({expression})), '{ACCENTED}', '{PLAIN}'), '[''’]', '', 'g')"
+    folded = f"regexp_replace(translate(lower(trim({expression})), '{ACCENTED}', '{PLAIN}'), '[''\u2019]', '', 'g')"
     return f"nullif(trim(regexp_replace(regexp_replace({folded}, '[^a-z0-9 ]', ' ', 'g'), ' +', ' ', 'g')), '')"
 
 
@@ -142,14 +142,14 @@ left join nicknames n on n.name = {first_name}
 """
 
 
-def swapped_names(l: Callable[[str], str], r: Callable[[str], str], threshold: float) -> str:
+def swapped_names(left: Callable[[str], str], right: Callable[[str], str], threshold: float) -> str:
     """SQL: one record gives first name and surname the other way round (near spellings allowed; a
     record without a surname agrees with either order)."""
 
     def near(a: str, b: str) -> str:
         return f"jaro_winkler_similarity({a}, {b}) >= {threshold}"
 
-    f_l, s_l, f_r, s_r = l("first_name"), l("last_name"), r("first_name"), r("last_name")
+    f_l, s_l, f_r, s_r = left("first_name"), left("last_name"), right("first_name"), right("last_name")
     return (
         f"(({near(f_l, s_r)} and ({s_l} is null or {near(s_l, f_r)})) "
         f"or ({near(s_l, f_r)} and ({s_r} is null or {near(f_l, s_r)})))"
@@ -162,13 +162,14 @@ def swapped_names(l: Callable[[str], str], r: Callable[[str], str], threshold: f
 NAME_COPIES = {"first_name": "id_first_name", "first_name_canon": "id_first_name_canon", "last_name": "id_last_name"}
 
 
-def unrelated_first_names(l: Callable[[str], str], r: Callable[[str], str]) -> str:
+def unrelated_first_names(left: Callable[[str], str], right: Callable[[str], str]) -> str:
     """SQL: two first names that are not the same, nicknames of one name, near spellings, or the
-    names of a record that gives them the other way round (`l` and `r` name a column of either record)."""
+    names of a record that gives them the other way round (`left` and `right` name a column of either
+    record)."""
     return (
-        f"{l('first_name_canon')} <> {r('first_name_canon')} "
-        f"and jaro_winkler_similarity({l('first_name')}, {r('first_name')}) < 0.8 "
-        f"and not coalesce({swapped_names(l, r, 0.8)}, false)"
+        f"{left('first_name_canon')} <> {right('first_name_canon')} "
+        f"and jaro_winkler_similarity({left('first_name')}, {right('first_name')}) < 0.8 "
+        f"and not coalesce({swapped_names(left, right, 0.8)}, false)"
     )
 
 
@@ -543,7 +544,7 @@ class Linkage:
         """Whether a session blocked on `rule` leaves a comparison to estimate: Splink sets aside every
         comparison that reads a column of the rule (the e-mail and phone ones read the first name too)."""
         sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
-        blocked = set(get_columns_used_from_sql(sql, "duckdb"))
+        blocked = set(get_columns_used_from_sql(sql, "duckdb"))  # type: ignore[no-untyped-call]
         for comparison in self.linker._settings_obj.comparisons:
             if not blocked & {c.input_name for c in comparison._input_columns_used_by_case_statement}:
                 return True
