@@ -300,9 +300,9 @@ def _custom(column: str, *conditions: tuple[str, str], tf: bool = False) -> Comp
     return cl.CustomComparison(levels, output_column_name=column)
 
 
-def _identifier(column: str, near: tuple[str, str]) -> ComparisonCreator:
+def _identifier(column: str, *near: tuple[str, str]) -> ComparisonCreator:
     """An e-mail or phone: the same value that only one person's records carry (one first name among
-    them), the same value that several people's carry (a household's), a near value, anything else."""
+    them), the same value that several people's carry (a household's), near values, anything else."""
     one_person = f"{column}_l = {column}_r and not coalesce({column}_shared_l or {column}_shared_r, false)"
     # a household's phone or e-mail with the same first name on both records: household members have
     # first names of their own, so this points to one of them
@@ -316,7 +316,7 @@ def _identifier(column: str, near: tuple[str, str]) -> ComparisonCreator:
         cll.CustomLevel(one_person, label_for_charts="same, one person's", base_dialect_str="duckdb"),
         cll.CustomLevel(same_member, label_for_charts="same, shared, same first name", base_dialect_str="duckdb"),
         cll.CustomLevel(f"{column}_l = {column}_r", label_for_charts="same, shared", base_dialect_str="duckdb"),
-        cll.CustomLevel(near[0], label_for_charts=near[1], base_dialect_str="duckdb"),
+        *(cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb") for sql, label in near),
         cll.ElseLevel(),
     ]
     return cl.CustomComparison(levels, output_column_name=column)
@@ -333,8 +333,13 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
             _identifier(
                 "email",
                 (
-                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people, and
-                    # the same name at another provider (ann.byrne@ at two domains) is often someone else
+                    # the same handle with digits at another provider (ann.byrne84@ at two domains);
+                    # without digits (ann.byrne@) it is as often a namesake
+                    "email_local_l = email_local_r and regexp_matches(email_local_l, '[0-9]')",
+                    "same local part with digits, other domain",
+                ),
+                (
+                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people
                     "email_domain_l = email_domain_r and "
                     "jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88 and "
                     "regexp_replace(email_local_l, '[^0-9]', '', 'g') = "
