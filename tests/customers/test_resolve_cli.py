@@ -66,6 +66,9 @@ def _api(run: live.CommandLine) -> tuple[TestClient, dict[str, str]]:
 
 def test_resolve_merges_the_sure_pairs_queues_the_doubtful_and_never_undoes_a_rejection(tmp_path: Path) -> None:
     run = live.CommandLine(tmp_path)
+    # every pair here is one person and the engine scores them all above 0.999: a strict auto-merge
+    # threshold makes the least sure of them wait for a person
+    run.env |= {"CXHUB_MATCH_AUTO_MERGE": "0.9999", "CXHUB_MATCH_REVIEW": "0.99"}
     run("migrate")
     run("brands", "create", "--name", "Lumen Home", "--home-country", "IE", "--time-zone", "Europe/Dublin")
     people = _people(200, seed=11)
