@@ -127,6 +127,7 @@ select
   {first_name} as first_name,
   {last_name} as last_name,
   coalesce(n.canonical, {first_name}) as first_name_canon,
+  coalesce(ln.canonical, {last_name}) as last_name_canon,
   case when {email} like '%_@_%._%' then {local_norm} || '@' || {domain} end as email,
   case when {email} like '%_@_%._%' then {local_norm} end as email_local,
   case when {email} like '%_@_%._%' then {domain} end as email_domain,
@@ -139,48 +140,57 @@ select
   nullif(upper(trim({col("country")})), '') as country{extra}
 from {source} r
 left join nicknames n on n.name = {first_name}
+left join nicknames ln on ln.name = {last_name}
 """
 
 
 def swapped_names(left: Callable[[str], str], right: Callable[[str], str], threshold: float) -> str:
-    """SQL: one record gives first name and surname the other way round (near spellings allowed; a
-    record without a surname agrees with either order)."""
+    """SQL: one record gives first name and surname the other way round (near spellings or nicknames
+    of one name allowed; a record without a surname agrees with either order)."""
 
-    def near(a: str, b: str) -> str:
-        return f"jaro_winkler_similarity({a}, {b}) >= {threshold}"
+    def near(a: str, b: str, canon_a: str, canon_b: str) -> str:
+        return f"(jaro_winkler_similarity({a}, {b}) >= {threshold} or {canon_a} = {canon_b})"
 
     f_l, s_l, f_r, s_r = left("first_name"), left("last_name"), right("first_name"), right("last_name")
+    fc_l, sc_l = left("first_name_canon"), left("last_name_canon")
+    fc_r, sc_r = right("first_name_canon"), right("last_name_canon")
+    first_l_last_r, last_l_first_r = near(f_l, s_r, fc_l, sc_r), near(s_l, f_r, sc_l, fc_r)
     return (
-        f"(({near(f_l, s_r)} and ({s_l} is null or {near(s_l, f_r)})) "
-        f"or ({near(s_l, f_r)} and ({s_r} is null or {near(f_l, s_r)})))"
+        f"(({first_l_last_r} and ({s_l} is null or {last_l_first_r})) "
+        f"or ({last_l_first_r} and ({s_r} is null or {first_l_last_r})))"
     )
 
 
 # The e-mail and phone comparisons read the names through copies of their own, so that a training
 # session blocked on the names still estimates them (Splink sets aside the comparisons that read a
 # column the session blocks on).
-NAME_COPIES = {"first_name": "id_first_name", "first_name_canon": "id_first_name_canon", "last_name": "id_last_name"}
+NAME_COPIES = {
+    name: "id_" + name for name in ("first_name", "first_name_canon", "last_name", "last_name_canon", "first_name_own")
+}
+
+
+KNOWN_NAME_RECORDS = 3  # a first name seen this often, and not a typo of a name seen ...
+TYPO_FREQUENCY_RATIO = 10  # ... this many times as often, is a name of its own
 
 
 def unrelated_first_names(left: Callable[[str], str], right: Callable[[str], str]) -> str:
-    """SQL: two first names that are not the same, nicknames of one name, near spellings, or the
-    names of a record that gives them the other way round (`left` and `right` name a column of either
-    record)."""
+    """SQL: two first names that are not the same, nicknames of one name or the names of a record that
+    gives them the other way round, and either not near spellings or two names of their own (Ciara and
+    Ciaran, Paul and Pamela; `first_name_own`). `left` and `right` name a column of either record."""
     return (
         f"{left('first_name_canon')} <> {right('first_name_canon')} "
-        f"and jaro_winkler_similarity({left('first_name')}, {right('first_name')}) < 0.8 "
+        f"and (jaro_winkler_similarity({left('first_name')}, {right('first_name')}) < 0.8 "
+        f"or ({left('first_name_own')} and {right('first_name_own')})) "
         f"and not coalesce({swapped_names(left, right, 0.8)}, false)"
     )
 
 
 UNRELATED_FIRST_NAMES = unrelated_first_names(lambda c: f"l.{c}", lambda c: f"r.{c}")
 MAX_SHARED_CHECK = 200
-KNOWN_NAME_RECORDS = 3  # a first name seen this often is a name, not a typo
 
 
 def _unrelated_known(table: str) -> str:
-    known = f"(select first_name from {table} group by first_name having count(*) >= {KNOWN_NAME_RECORDS})"
-    return f"{UNRELATED_FIRST_NAMES} and l.first_name in {known} and r.first_name in {known}"
+    return f"{UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own"
 
 
 def shared_values_sql(table: str, column: str) -> str:
@@ -201,20 +211,31 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Among records of one person, a first name that is neither the same, a nickname, a near spelling nor
-# swapped with the surname is rare; among household members and twins it is the rule. Expectation
-# maximisation on blocks that share an address learns households as a class of their own, so this m
-# probability is fixed rather than estimated.
-OTHER_FIRST_NAME_M = 1e-4
+# Among a customer's own records, a first name that is neither the same, a nickname, a near spelling
+# nor swapped with the surname is rare; among household members and twins it is the rule. Where
+# records carry e-mails or phones, members share them and their home, and expectation maximisation
+# learns the household as the matching class (0.03 and 0.19 from two sessions on the synthetic
+# customers, whose true rate is under 0.001), so there the m probability is fixed. Records with
+# neither (registers, transcriptions) have it estimated: 0.24 to 0.28 on historical_50k, whose
+# errors put other names in place of first names.
+OTHER_FIRST_NAME_M = 1e-6
 
 
-def _name(column: str, other: str | None, *, canon: str | None = None) -> ComparisonCreator:
+def _name(column: str, other: str | None, *, canon: str | None = None, fixed_other: bool = False) -> ComparisonCreator:
     levels: list[Any] = [
         cll.NullLevel(column),
         cll.ExactMatchLevel(column, term_frequency_adjustments=True),
     ]
     if canon:
         levels.append(cll.ExactMatchLevel(canon).configure(label_for_charts="same name or nickname"))
+        other_name = cll.CustomLevel(
+            unrelated_first_names(lambda c: f"{c}_l", lambda c: f"{c}_r"),
+            label_for_charts="other first name",
+            base_dialect_str="duckdb",
+        )
+        if fixed_other:
+            other_name = other_name.configure(m_probability=OTHER_FIRST_NAME_M, fix_m_probability=True)
+        levels.append(other_name)
     levels += [
         cll.JaroWinklerLevel(column, 0.92),
         cll.JaroWinklerLevel(column, 0.8),
@@ -228,14 +249,7 @@ def _name(column: str, other: str | None, *, canon: str | None = None) -> Compar
                 base_dialect_str="duckdb",
             )
         )
-    if canon:
-        levels.append(
-            cll.ElseLevel().configure(
-                m_probability=OTHER_FIRST_NAME_M, fix_m_probability=True, label_for_charts="other first name"
-            )
-        )
-    else:
-        levels.append(cll.ElseLevel())
+    levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=column)
 
 
@@ -247,7 +261,13 @@ def _location(present: set[str]) -> ComparisonCreator:
     """Address line and postcode as one piece of evidence: they say the same thing (where someone
     lives), and counting them apart would let a shared home outweigh everything else."""
     has_line, has_code = "address_line" in present, "postcode" in present
-    similar_line = "jaro_winkler_similarity(address_line_l, address_line_r) >= 0.9"
+    line_l, line_r = _without_flat("address_line_l"), _without_flat("address_line_r")
+    similar_line = f"jaro_winkler_similarity({line_l}, {line_r}) >= 0.9"
+    # the same house number and a typo or two in the street (flat numbers aside)
+    near_line = (
+        f"regexp_extract({line_l}, '^[0-9]+', 0) = regexp_extract({line_r}, '^[0-9]+', 0) "
+        f"and regexp_matches({line_l}, '^[0-9]') and levenshtein({line_l}, {line_r}) <= 2"
+    )
     line_null = "(address_line_l is null or address_line_r is null)"
     code_null = "(postcode_l is null or postcode_r is null)"
     null = " and ".join(([line_null] if has_line else []) + ([code_null] if has_code else []))
@@ -266,10 +286,11 @@ def _location(present: set[str]) -> ComparisonCreator:
                 "address_line_l = address_line_r", label_for_charts="same address line", base_dialect_str="duckdb"
             ),
             cll.CustomLevel(
-                f"{_without_flat('address_line_l')} = {_without_flat('address_line_r')}",
+                f"{line_l} = {line_r}",
                 label_for_charts="same address, flat number on one side only",
                 base_dialect_str="duckdb",
             ),
+            cll.CustomLevel(near_line, label_for_charts="same house number, near street", base_dialect_str="duckdb"),
         ]
     if has_code:
         levels.append(
@@ -326,12 +347,22 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
     names = present & {"first_name", "last_name", "full_name"}
     out: list[ComparisonCreator] = []
     if names:
-        out.append(_name("first_name", "last_name", canon="first_name_canon"))
+        identifiers = bool(present & {"email", "phone"})
+        out.append(_name("first_name", "last_name", canon="first_name_canon", fixed_other=identifiers))
         out.append(_name("last_name", None))
     if "email" in present:
+        same_digits = (
+            "regexp_replace(email_local_l, '[^0-9]', '', 'g') = regexp_replace(email_local_r, '[^0-9]', '', 'g')"
+        )
         out.append(
             _identifier(
                 "email",
+                (
+                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people
+                    f"email_domain_l = email_domain_r and damerau_levenshtein(email_local_l, email_local_r) <= 1 "
+                    f"and {same_digits}",
+                    "one typo in the local part, same domain and digits",
+                ),
                 (
                     # the same handle with digits at another provider (ann.byrne84@ at two domains);
                     # without digits (ann.byrne@) it is as often a namesake
@@ -339,11 +370,8 @@ def _comparisons(present: set[str], compared: Sequence[str]) -> list[ComparisonC
                     "same local part with digits, other domain",
                 ),
                 (
-                    # a typo in the letters; other digits (ann.byrne1, ann.byrne2) are other people
                     "email_domain_l = email_domain_r and "
-                    "jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88 and "
-                    "regexp_replace(email_local_l, '[^0-9]', '', 'g') = "
-                    "regexp_replace(email_local_r, '[^0-9]', '', 'g')",
+                    f"jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88 and {same_digits}",
                     "similar local part, same domain and digits",
                 ),
             )
@@ -389,6 +417,11 @@ def blocking_rules(present: set[str], compared: Sequence[str]) -> list[BlockingR
     rules: list[BlockingRuleCreator] = []
     if has("email"):
         rules += [block_on("email"), block_on("email_local")]
+        # a typo in the local part keeps its first or its last letters
+        rules += [
+            block_on("email_domain", "substr(email_local, 1, 5)"),
+            block_on("email_domain", "right(email_local, 5)"),
+        ]
     if has("phone"):
         rules.append(block_on("phone"))
     if names:
@@ -405,6 +438,9 @@ def blocking_rules(present: set[str], compared: Sequence[str]) -> list[BlockingR
         rules += [block_on("last_name", "postcode"), block_on("first_name_canon", "postcode")]
     if names and has("address_line"):
         rules.append(block_on("last_name", "address_line"))
+    if has("address_line"):
+        # one home: a household's records, or one person's with both names misspelt or swapped
+        rules += [block_on("address_line", other) for other in ("postcode", "city") if has(other)]
     if names and has("city"):
         rules.append(block_on("first_name_canon", "substr(last_name, 1, 3)", "city"))
     if names:
@@ -593,7 +629,8 @@ class Linkage:
             names = [c for c in settings.comparisons if c.output_column_name == "first_name"]
             if not names:
                 continue
-            u_unrelated = names[0].comparison_levels[-1].u_probability
+            (other,) = [level for level in names[0].comparison_levels if level.label_for_charts == "other first name"]
+            u_unrelated = other.u_probability
             filled = f"{column} is not null and first_name is not null"
             rows = self.con.execute(f"select count(*) from __cxhub_records where {filled}").fetchall()
             n = int(rows[0][0])
@@ -637,13 +674,41 @@ def prepare_records(
     """Create `table`, the compared form of `raw_table` (`prepare_sql`), with the flags that mark the
     e-mails and phones several people use (`shared_values_sql`). Needs the `nicknames` table."""
     copies = ", ".join(f"{name} as {copy}" for name, copy in NAME_COPIES.items())
-    con.sql(f"create or replace table {table} as select *, {copies} from ({prepare_sql(raw_table, present, compared)})")
+    con.sql(
+        f"create or replace table {table} as select *, cast(null as boolean) as first_name_own, {copies} "
+        f"from ({prepare_sql(raw_table, present, compared)})"
+    )
+    _first_name_spellings(con, table)
     for column in ("email", "phone"):
         con.sql(f"create or replace temp table __shared as {shared_values_sql(table, column)}")
         con.sql(f"alter table {table} add column {column}_shared boolean")
         con.sql(
             f"update {table} set {column}_shared = {column} is not null and {column} in (select value from __shared)"
         )
+
+
+def _first_name_spellings(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Read a rare first name one typo away from a far more frequent one (Pahrick beside Patrick) as
+    that name, so that its nicknames agree with it (Paddy), and mark the names of their own: seen on
+    several records and not such a typo (`first_name_own`)."""
+    con.sql(f"""create or replace temp table __first_names as
+        select first_name as name, count(*) as n from {table} where first_name is not null group by first_name""")
+    con.sql(f"""create or replace temp table __spellings as
+        with frequent as (select * from __first_names where n >= {TYPO_FREQUENCY_RATIO})
+        select r.name, arg_max(f.name, f.n) as fixed from __first_names r join frequent f
+          on f.n >= {TYPO_FREQUENCY_RATIO} * r.n and abs(length(f.name) - length(r.name)) <= 1
+          and damerau_levenshtein(f.name, r.name) <= 1
+        group by r.name""")
+    for name in ("first_name", "last_name"):  # a surname is read as a first name when the names are swapped
+        con.sql(f"""update {table} t set {name}_canon = coalesce(n.canonical, s.fixed)
+            from __spellings s left join nicknames n on n.name = s.fixed where s.name = t.{name}""")
+    own = f"""first_name in (select name from __first_names where n >= {KNOWN_NAME_RECORDS})
+        and first_name not in (select name from __spellings)"""
+    con.sql(f"update {table} set first_name_own = first_name is not null and {own}, id_first_name_own = null")
+    con.sql(
+        f"update {table} set id_first_name_own = first_name_own, id_first_name_canon = first_name_canon, "
+        "id_last_name_canon = last_name_canon"
+    )
 
 
 def open_linkage(
