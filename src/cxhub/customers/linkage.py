@@ -324,13 +324,17 @@ def _custom(column: str, *conditions: tuple[str, str], tf: bool = False) -> Comp
 def _identifier(column: str, *near: tuple[str, str]) -> ComparisonCreator:
     """An e-mail or phone: the same value that only one person's records carry (one first name among
     them), the same value that several people's carry (a household's), near values, anything else."""
-    one_person = f"{column}_l = {column}_r and not coalesce({column}_shared_l or {column}_shared_r, false)"
+    other_names = unrelated_first_names(lambda c: f"{NAME_COPIES[c]}_l", lambda c: f"{NAME_COPIES[c]}_r")
+    # under unrelated first names the same value is a household's, whatever other records say
+    one_person = (
+        f"{column}_l = {column}_r and not coalesce({column}_shared_l or {column}_shared_r, false) "
+        f"and not coalesce({other_names}, false)"
+    )
     # a household's phone or e-mail with the same first name on both records: household members have
     # first names of their own, so this points to one of them
     same_member = (
-        f"{column}_l = {column}_r and id_first_name_l is not null and id_first_name_r is not null and not ("
-        + unrelated_first_names(lambda c: f"{NAME_COPIES[c]}_l", lambda c: f"{NAME_COPIES[c]}_r")
-        + ")"
+        f"{column}_l = {column}_r and id_first_name_l is not null and id_first_name_r is not null "
+        f"and not ({other_names})"
     )
     levels: list[Any] = [
         cll.NullLevel(column),
@@ -417,10 +421,11 @@ def blocking_rules(present: set[str], compared: Sequence[str]) -> list[BlockingR
     rules: list[BlockingRuleCreator] = []
     if has("email"):
         rules += [block_on("email"), block_on("email_local")]
-        # a typo in the local part keeps its first or its last letters
+        # a typo in the local part keeps its last five letters, or its first four and last three
+        # (the first letters alone are a first name's, too common to block on)
         rules += [
-            block_on("email_domain", "substr(email_local, 1, 5)"),
             block_on("email_domain", "right(email_local, 5)"),
+            block_on("email_domain", "substr(email_local, 1, 4)", "right(email_local, 3)"),
         ]
     if has("phone"):
         rules.append(block_on("phone"))
@@ -444,8 +449,10 @@ def blocking_rules(present: set[str], compared: Sequence[str]) -> list[BlockingR
     if names and has("city"):
         rules.append(block_on("first_name_canon", "substr(last_name, 1, 3)", "city"))
     if names:
-        # typos past the first letters of either name
-        rules.append(block_on("substr(first_name, 1, 3)", "substr(last_name, 1, 4)"))
+        # typos past the first letters of either name (in one city where records give one: first
+        # letters alone make blocks too large for a million records)
+        prefixes = ("substr(first_name, 1, 3)", "substr(last_name, 1, 4)")
+        rules.append(block_on(*prefixes, "city") if has("city") else block_on(*prefixes))
     if has("postcode"):
         district = "substr(postcode, 1, 3)"
         if has("date_of_birth"):
@@ -698,6 +705,7 @@ def _first_name_spellings(con: duckdb.DuckDBPyConnection, table: str) -> None:
         select r.name, arg_max(f.name, f.n) as fixed from __first_names r join frequent f
           on f.n >= {TYPO_FREQUENCY_RATIO} * r.n and abs(length(f.name) - length(r.name)) <= 1
           and damerau_levenshtein(f.name, r.name) <= 1
+        where r.name not in (select name from nicknames union select canonical from nicknames)
         group by r.name""")
     for name in ("first_name", "last_name"):  # a surname is read as a first name when the names are swapped
         con.sql(f"""update {table} t set {name}_canon = coalesce(n.canonical, s.fixed)
