@@ -222,10 +222,19 @@ OTHER_FIRST_NAME_M = 1e-6
 
 
 def _name(column: str, other: str | None, *, canon: str | None = None, fixed_other: bool = False) -> ComparisonCreator:
-    levels: list[Any] = [
-        cll.NullLevel(column),
-        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
-    ]
+    levels: list[Any] = [cll.NullLevel(column)]
+    if not other:
+        # the surname of a record that gives the names the other way round: the first name's
+        # comparison weighs the swap, so this one says nothing of its own
+        swapped = swapped_names(lambda c: f"{c}_l", lambda c: f"{c}_r", 0.9)
+        levels.append(
+            cll.CustomLevel(
+                f"coalesce({swapped}, false) and not coalesce(last_name_l = last_name_r, false)",
+                label_for_charts="names swapped",
+                base_dialect_str="duckdb",
+            ).configure(is_null_level=True)
+        )
+    levels.append(cll.ExactMatchLevel(column, term_frequency_adjustments=True))
     if canon:
         levels.append(cll.ExactMatchLevel(canon).configure(label_for_charts="same name or nickname"))
         other_name = cll.CustomLevel(
