@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlglot
 
-from cxhub.customers.linkage import FIELDS, model_settings, prepare_sql
+from cxhub.customers.linkage import FIELDS, model_settings, records_sql
 
 
 def test_the_model_translates_to_spark_sql_level_for_level() -> None:
@@ -26,7 +26,11 @@ def test_the_model_translates_to_spark_sql_level_for_level() -> None:
 
 
 def test_record_preparation_translates_to_spark_sql() -> None:
-    sql = prepare_sql("raw_records", set(FIELDS), ["occupation"])
+    sql = records_sql("raw_records", set(FIELDS), ["occupation"])
     (spark,) = sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
     assert "TRANSLATE(LOWER(TRIM(r.first_name))" in spark
     assert "REGEXP_REPLACE" in spark
+    assert "MAX_BY(f.name, f.n)" in spark
+    # the columns the comparisons read come out of the one statement
+    for column in ("first_name_canon", "first_name_own", "email_shared", "phone_shared", "id_last_name_canon"):
+        assert f"AS {column}" in spark

@@ -126,8 +126,8 @@ select
   r.unique_id, r.source, r.record_id,
   {first_name} as first_name,
   {last_name} as last_name,
-  coalesce(n.canonical, {first_name}) as first_name_canon,
-  coalesce(ln.canonical, {last_name}) as last_name_canon,
+  coalesce(n.canonical, {first_name}) as first_name_nick,
+  coalesce(ln.canonical, {last_name}) as last_name_nick,
   case when {email} like '%_@_%._%' then {local_norm} || '@' || {domain} end as email,
   case when {email} like '%_@_%._%' then {local_norm} end as email_local,
   case when {email} like '%_@_%._%' then {domain} end as email_domain,
@@ -189,21 +189,21 @@ UNRELATED_FIRST_NAMES = unrelated_first_names(lambda c: f"l.{c}", lambda c: f"r.
 MAX_SHARED_CHECK = 200
 
 
-def _unrelated_known(table: str) -> str:
-    return f"{UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own"
-
-
 def shared_values_sql(table: str, column: str) -> str:
     """SELECT of the e-mails or phones that several people use: two records carry the value under
-    unrelated first names (not the same, a nickname, a near spelling or swapped; both names seen on
-    several records, so that a typo is not taken for another person), or so many records carry it
-    that it can't be one person's."""
+    unrelated first names (not the same, a nickname, a near spelling or swapped; both names of their
+    own, so that a typo is not taken for another person), or so many records carry it that it can't
+    be one person's."""
+    crowded = (
+        f"select {column} from {table} where {column} is not null "
+        f"group by {column} having count(*) > {MAX_SHARED_CHECK}"
+    )
     return f"""
 select l.{column} as value from {table} l join {table} r
   on l.{column} = r.{column} and l.unique_id < r.unique_id
-where {_unrelated_known(table)}
+where {UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own and l.{column} not in ({crowded})
 union
-select {column} from {table} where {column} is not null group by {column} having count(*) > {MAX_SHARED_CHECK}
+{crowded}
 """
 
 
@@ -636,7 +636,7 @@ class Linkage:
         so u = P(same identifier, unrelated first names) / P(unrelated first names | non-match).
         """
         settings = self.linker._settings_obj
-        unrelated = _unrelated_known("__cxhub_records")
+        unrelated = f"{UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own"
         for comparison in settings.comparisons:
             column = comparison.output_column_name
             if column not in {"email", "phone"} or column not in present:
@@ -684,48 +684,53 @@ class Linkage:
         return str(clusters.physical_name)
 
 
+def records_sql(raw_table: str, present: set[str], compared: Sequence[str] = ()) -> str:
+    """SELECT of the records as the model compares them: `prepare_sql`, then the first names read
+    through their spellings and the flags of shared e-mails and phones, with the copies of the names
+    the identifier comparisons read (`NAME_COPIES`). Needs the `nicknames` table; written, like
+    `prepare_sql`, in SQL that Spark reads too.
+
+    A rare first name one typo away from a far more frequent one (Pahrick beside Patrick) is read as
+    that name, so that its nicknames agree with it (Paddy); names in the nickname table are left as
+    they are. A name of its own (`first_name_own`) is seen on several records and is not such a typo.
+    """
+    shared = ",\n".join(f"shared_{c} as ({shared_values_sql('named', c)})" for c in ("email", "phone"))
+    copies = ", ".join(f"{name} as {copy}" for name, copy in NAME_COPIES.items())
+    return f"""
+with prepared as ({prepare_sql(raw_table, present, compared)}),
+first_names as (
+  select first_name as name, count(*) as n from prepared where first_name is not null group by first_name),
+spellings as (
+  select r.name, max_by(f.name, f.n) as fixed
+  from first_names r join (select * from first_names where n >= {TYPO_FREQUENCY_RATIO}) f
+    on f.n >= {TYPO_FREQUENCY_RATIO} * r.n and abs(length(f.name) - length(r.name)) <= 1
+    and damerau_levenshtein(f.name, r.name) <= 1
+  where r.name not in (select name from nicknames union select canonical from nicknames)
+  group by r.name),
+named as (
+  select p.*,
+    coalesce(fn.canonical, fs.fixed, p.first_name_nick) as first_name_canon,
+    coalesce(ln.canonical, ls.fixed, p.last_name_nick) as last_name_canon,
+    coalesce(c.n >= {KNOWN_NAME_RECORDS} and fs.name is null, false) as first_name_own
+  from prepared p
+  left join first_names c on c.name = p.first_name
+  -- a surname is read as a first name too, for records that give the names the other way round
+  left join spellings fs on fs.name = p.first_name left join nicknames fn on fn.name = fs.fixed
+  left join spellings ls on ls.name = p.last_name left join nicknames ln on ln.name = ls.fixed),
+{shared}
+select named.*,
+  coalesce(named.email in (select value from shared_email), false) as email_shared,
+  coalesce(named.phone in (select value from shared_phone), false) as phone_shared,
+  {copies}
+from named
+"""
+
+
 def prepare_records(
     con: duckdb.DuckDBPyConnection, raw_table: str, table: str, *, present: set[str], compared: Sequence[str] = ()
 ) -> None:
-    """Create `table`, the compared form of `raw_table` (`prepare_sql`), with the flags that mark the
-    e-mails and phones several people use (`shared_values_sql`). Needs the `nicknames` table."""
-    copies = ", ".join(f"{name} as {copy}" for name, copy in NAME_COPIES.items())
-    con.sql(
-        f"create or replace table {table} as select *, cast(null as boolean) as first_name_own, {copies} "
-        f"from ({prepare_sql(raw_table, present, compared)})"
-    )
-    _first_name_spellings(con, table)
-    for column in ("email", "phone"):
-        con.sql(f"create or replace temp table __shared as {shared_values_sql(table, column)}")
-        con.sql(f"alter table {table} add column {column}_shared boolean")
-        con.sql(
-            f"update {table} set {column}_shared = {column} is not null and {column} in (select value from __shared)"
-        )
-
-
-def _first_name_spellings(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Read a rare first name one typo away from a far more frequent one (Pahrick beside Patrick) as
-    that name, so that its nicknames agree with it (Paddy), and mark the names of their own: seen on
-    several records and not such a typo (`first_name_own`)."""
-    con.sql(f"""create or replace temp table __first_names as
-        select first_name as name, count(*) as n from {table} where first_name is not null group by first_name""")
-    con.sql(f"""create or replace temp table __spellings as
-        with frequent as (select * from __first_names where n >= {TYPO_FREQUENCY_RATIO})
-        select r.name, arg_max(f.name, f.n) as fixed from __first_names r join frequent f
-          on f.n >= {TYPO_FREQUENCY_RATIO} * r.n and abs(length(f.name) - length(r.name)) <= 1
-          and damerau_levenshtein(f.name, r.name) <= 1
-        where r.name not in (select name from nicknames union select canonical from nicknames)
-        group by r.name""")
-    for name in ("first_name", "last_name"):  # a surname is read as a first name when the names are swapped
-        con.sql(f"""update {table} t set {name}_canon = coalesce(n.canonical, s.fixed)
-            from __spellings s left join nicknames n on n.name = s.fixed where s.name = t.{name}""")
-    own = f"""first_name in (select name from __first_names where n >= {KNOWN_NAME_RECORDS})
-        and first_name not in (select name from __spellings)"""
-    con.sql(f"update {table} set first_name_own = first_name is not null and {own}, id_first_name_own = null")
-    con.sql(
-        f"update {table} set id_first_name_own = first_name_own, id_first_name_canon = first_name_canon, "
-        "id_last_name_canon = last_name_canon"
-    )
+    """Create `table` from `raw_table` as the model compares it (`records_sql`). Needs the `nicknames` table."""
+    con.sql(f"create or replace table {table} as {records_sql(raw_table, present, compared)}")
 
 
 def open_linkage(
