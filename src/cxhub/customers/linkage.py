@@ -504,6 +504,7 @@ TRAINING_KEYS = (
 )
 MIN_TRAINING_PAIRS = 100
 IDENTIFIER_MIN_U = 1e-8
+MIN_M = 1e-3
 MAX_TRAINING_PAIRS = 50_000_000
 
 
@@ -589,6 +590,7 @@ class Linkage:
 
         if trained:
             self._discount_matches_from_u()
+            self._floor_m()
             if present & {"first_name", "full_name"}:
                 self._identifier_u_from_other_people(present)
         if not trained:
@@ -607,6 +609,17 @@ class Linkage:
                 return True
         self.skipped.append(f"nothing to estimate when blocking on {sql}")
         return False
+
+    def _floor_m(self) -> None:
+        """No estimated level is near impossible for one person: expectation maximisation drives the m
+        of a level it sees only among non-matches towards 0 (another address: on generated records
+        nobody moves house, customers do), which would veto a pair whatever else agrees."""
+        for comparison in self.linker._settings_obj.comparisons:
+            for level in comparison.comparison_levels:
+                if level.is_null_level or level._fix_m_probability:
+                    continue
+                if isinstance(level.m_probability, float) and level.m_probability < MIN_M:
+                    level.m_probability = MIN_M
 
     def _discount_matches_from_u(self) -> None:
         """Take the true matches out of the u probabilities.
