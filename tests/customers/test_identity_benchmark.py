@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.customers.benchmark_code import load
 
-
-def _module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-metrics = _module("identity_metrics")
-synth = _module("identity_synth")
+metrics = load("identity_metrics")
+synth = load("identity_synth")
 
 # five records: people A (r1, r2, r3) and B (r4, r5); predicted customers x (r1, r2), y (r3, r4), z (r5)
 LABELS = [("A", "x"), ("A", "x"), ("A", "y"), ("B", "y"), ("B", "z")]

@@ -5,18 +5,15 @@ or from before a move, become one."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests import live
+from tests.customers.benchmark_code import load
 
 pytestmark = pytest.mark.integration
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 HOME = {"address_line": "14 Rosemount Grove", "postcode": "D14 R2X7", "city": "Dublin"}
 LANDLINE = "01 555 0147"
 
@@ -110,20 +107,11 @@ RECORDS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _synth():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("identity_synth", BENCHMARKS / "identity_synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["identity_synth"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The customer key of each record above, linked among 1,500 generated customers to train on."""
     tmp = tmp_path_factory.mktemp("households")
-    synth = _synth()
+    synth = load("identity_synth")
     synth.write(tmp, 1500, seed=5)
     for record_id, (source, row) in RECORDS.items():
         with (tmp / f"{source}.csv").open("a", newline="") as f:
