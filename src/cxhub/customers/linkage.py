@@ -88,10 +88,11 @@ def _street(expression: str) -> str:
 
 
 def prepare_sql(source: str, present: set[str], compared: Sequence[str]) -> str:
-    """SELECT that turns raw records (text columns) into the compared form.
+    """SELECT that turns raw records (text columns) into their normalised form (`records_sql` adds
+    what the model reads on top of it).
 
     Names: accents folded, punctuation dropped, a full name split when first and last are missing,
-    the first name's canonical form from the nickname table (`nicknames`). E-mail: lower case, the
+    the canonical form of either name from the nickname table (`nicknames`). E-mail: lower case, the
     local part without dots and +tags at Gmail, and split into local part and domain. Phone: digits,
     the last nine (national and international forms of one number agree). Dates: ISO or day/month/year
     text to `YYYY-MM-DD`. Postcode: upper case without spaces.
