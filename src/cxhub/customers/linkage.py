@@ -244,8 +244,9 @@ def _name(column: str, other: str | None, *, canon: str | None = None, fixed_oth
             base_dialect_str="duckdb",
         )
         if fixed_other:
-            other_name = other_name.configure(m_probability=OTHER_FIRST_NAME_M, fix_m_probability=True)
-        levels.append(other_name)
+            levels.append(other_name.configure(m_probability=OTHER_FIRST_NAME_M, fix_m_probability=True))
+        else:
+            levels.append(other_name)
     levels += [
         cll.JaroWinklerLevel(column, 0.92),
         cll.JaroWinklerLevel(column, 0.8),
