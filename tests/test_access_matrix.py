@@ -311,7 +311,9 @@ def records(world: Session) -> Records:
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
 
 
-def _request(route: Route, records: Records, email: str, own_org: str, target: str) -> tuple[str, Any]:
+def _request(
+    route: Route, records: Records, email: str, own_org: str, target: str
+) -> tuple[str, Any]:
     org_name = own_org if target == OWN else OTHER_ORG[own_org]
     ids = records.by_org[org_name]
     path = route.path.format(

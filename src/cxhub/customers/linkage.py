@@ -187,6 +187,8 @@ def unrelated_first_names(left: Callable[[str], str], right: Callable[[str], str
 
 
 UNRELATED_FIRST_NAMES = unrelated_first_names(lambda c: f"l.{c}", lambda c: f"r.{c}")
+# two people for sure: unrelated first names, both names of their own (not a typo of either)
+TWO_PEOPLE = f"{UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own"
 MAX_SHARED_CHECK = 200
 
 
@@ -202,7 +204,7 @@ def shared_values_sql(table: str, column: str) -> str:
     return f"""
 select l.{column} as value from {table} l join {table} r
   on l.{column} = r.{column} and l.unique_id < r.unique_id
-where {UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own and l.{column} not in ({crowded})
+where {TWO_PEOPLE} and l.{column} not in ({crowded})
 union
 {crowded}
 """
@@ -651,7 +653,6 @@ class Linkage:
         so u = P(same identifier, unrelated first names) / P(unrelated first names | non-match).
         """
         settings = self.linker._settings_obj
-        unrelated = f"{UNRELATED_FIRST_NAMES} and l.first_name_own and r.first_name_own"
         for comparison in settings.comparisons:
             column = comparison.output_column_name
             if column not in {"email", "phone"} or column not in present:
@@ -669,7 +670,7 @@ class Linkage:
                 f"select count(*) from __cxhub_records l join __cxhub_records r "
                 f"on l.{column} = r.{column} and l.unique_id < r.unique_id "
                 f"and not coalesce(l.{column}_shared or r.{column}_shared, false) "
-                f"where l.first_name is not null and r.first_name is not null and {unrelated}"
+                f"where l.first_name is not null and r.first_name is not null and {TWO_PEOPLE}"
             ).fetchall()
             pairs = n * (n - 1) / 2
             if pairs < 1 or not isinstance(u_unrelated, float) or not isinstance(exact.u_probability, float):
