@@ -1,0 +1,1 @@
+"""Metric definitions, rollups, reports and dashboards: one definition per metric for every provider."""

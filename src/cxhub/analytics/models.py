@@ -1,0 +1,3 @@
+"""Analytics tables."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Analytics operations."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Surveys, QA scorecards, calibration and customer-driven coaching."""

@@ -1,0 +1,3 @@
+"""Quality tables."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Quality operations."""
+
+from __future__ import annotations
