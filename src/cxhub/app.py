@@ -174,6 +174,7 @@ def create_app(
             raise CxhubError(f"database unreachable: {type(exc).__name__}", status=503) from exc
         return {"status": "ok", "version": __version__}
 
+    from cxhub.analytics.api import router as analytics_api
     from cxhub.auth.api import router as auth_api
     from cxhub.channels.api import router as channels_api
     from cxhub.conversations.api import router as conversations_api
@@ -198,6 +199,7 @@ def create_app(
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
     app.include_router(journeys_api, prefix="/api/v1", dependencies=strict)
     app.include_router(routing_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(analytics_api, prefix="/api/v1", dependencies=strict)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -10,12 +10,14 @@ SEARCH_PREFIXES = ("search_", "ix_search_")  # full-text tables and indexes: the
 
 
 def metadata() -> MetaData:
+    import cxhub.analytics.models
     import cxhub.auth.models
     import cxhub.channels.models
     import cxhub.conversations.models
     import cxhub.customers.models
     import cxhub.jobs.models
     import cxhub.journeys.models
+    import cxhub.quality.models
     import cxhub.routing.models
     import cxhub.workforce.models  # noqa: F401
     from cxhub.db import Base

@@ -1,5 +1,6 @@
 """Every domain's job handlers and personal-data holders, imported so that the registries are complete."""
 
+import cxhub.analytics.tasks
 import cxhub.auth.tasks
 import cxhub.channels.tasks
 import cxhub.conversations.privacy

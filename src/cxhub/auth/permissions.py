@@ -75,6 +75,11 @@ class Permission(StrEnum):
         "customers.consents",
         "See and record a customer's consents and opt-outs: surveys, coaching, marketing (in-house).",
     )
+    METRICS_READ = (
+        "metrics.read",
+        "See metrics, reports and dashboards (a partner: its own organisation's figures only).",
+    )
+    METRICS_MANAGE = ("metrics.manage", "Set service-level thresholds per channel (in-house).")
 
 
 class Role(StrEnum):
@@ -111,10 +116,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CUSTOMERS_MERGE,
             P.CUSTOMERS_PRIVACY,
             P.CUSTOMERS_CONSENTS,
+            P.METRICS_READ,
+            P.METRICS_MANAGE,
         }
     ),
     Role.PARTNER_MANAGER: frozenset(
-        _EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ, P.JOURNEYS_MANAGE}
+        _EVERYONE | {P.ORGANISATIONS_MANAGE, P.AGENTS_MANAGE, P.USERS_READ, P.JOURNEYS_MANAGE, P.METRICS_READ}
     ),
     Role.TEAM_LEAD: frozenset(
         _EVERYONE
@@ -126,9 +133,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CANNED_RESPONSES_MANAGE,
             P.CUSTOMERS_MERGE,
             P.CUSTOMERS_CONSENTS,
+            P.METRICS_READ,
         }
     ),
-    Role.QA_ANALYST: frozenset(_EVERYONE),
+    Role.QA_ANALYST: frozenset(_EVERYONE | {P.METRICS_READ}),
     Role.AGENT: frozenset(_EVERYONE | _SERVING | {P.CUSTOMERS_CONSENTS}),
 }
 

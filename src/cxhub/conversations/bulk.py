@@ -248,6 +248,7 @@ class _Thread:
     id: str
     status: str
     updated_at: dt.datetime
+    first_inbound_at: dt.datetime | None
     last_inbound_at: dt.datetime | None
     last_outbound_at: dt.datetime | None
     first_response_at: dt.datetime | None
@@ -262,6 +263,7 @@ class _Thread:
 CLOCK = (
     "status",
     "updated_at",
+    "first_inbound_at",
     "last_inbound_at",
     "last_outbound_at",
     "first_response_at",

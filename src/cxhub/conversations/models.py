@@ -21,6 +21,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_brand_thread", "brand_id", "channel", "thread_ref"),
         Index("ix_conversations_agent_status", "agent_id", "status"),
+        Index("ix_conversations_brand_first_inbound", "brand_id", "first_inbound_at"),
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
@@ -44,6 +45,7 @@ class Conversation(Base):
     routing_status: Mapped[str | None] = mapped_column(String(10), index=True)  # see ROUTING_STATUSES
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    first_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a contact counts from here
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_outbound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

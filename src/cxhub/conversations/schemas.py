@@ -136,6 +136,7 @@ class ConversationRead(BaseModel):
     agent_id: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    first_inbound_at: dt.datetime | None
     last_inbound_at: dt.datetime | None
     first_response_at: dt.datetime | None
     last_outbound_at: dt.datetime | None

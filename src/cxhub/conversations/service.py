@@ -57,6 +57,7 @@ class ConversationClock(Protocol):
     id: str
     status: str
     updated_at: dt.datetime
+    first_inbound_at: dt.datetime | None
     last_inbound_at: dt.datetime | None
     last_outbound_at: dt.datetime | None
     first_response_at: dt.datetime | None
@@ -138,6 +139,7 @@ def new_conversation(*, brand_id: str, customer_id: str, prepared: Prepared) -> 
         "tags": [],
         "created_at": prepared.occurred_at,
         "updated_at": prepared.occurred_at,
+        "first_inbound_at": None,
         "last_inbound_at": None,
         "first_response_at": None,
         "last_outbound_at": None,
@@ -266,6 +268,7 @@ def touch_conversation(*, conversation: ConversationClock, prepared: Prepared, a
     status = None
     if prepared.direction == "inbound":
         conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, occurred]))
+        conversation.first_inbound_at = min(filter(None, [conversation.first_inbound_at, occurred]))
         if conversation.status in ("resolved", "pending_customer"):
             status = "open"
             if conversation.routing_status != "assigned":  # nobody holds it: routing finds someone
