@@ -493,6 +493,14 @@ def _register_routing() -> None:
     register(app)
 
 
+def _register_measurement() -> None:
+    from cxhub.analytics.cli import register as register_metrics
+    from cxhub.quality.cli import register as register_surveys
+
+    register_surveys(app)
+    register_metrics(app)
+
+
 def _register_customers() -> None:
     import cxhub.tasks  # noqa: F401  personal-data holders register on import: export and erase walk them
     from cxhub.customers.cli import register
@@ -504,3 +512,4 @@ _register_import()
 _register_channels()
 _register_routing()
 _register_customers()
+_register_measurement()

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cxhub.kit.hours import BusinessHours
+from cxhub.quality.scales import SCALES
 
-CSAT_SCALE = range(1, 6)
-NPS_SCALE = range(11)
-CES_SCALE = range(1, 8)
+SURVEY_QUESTIONS = {question: range(low, high + 1) for question, (low, high) in SCALES.items()}
+CSAT_SCALE = SURVEY_QUESTIONS["csat"]
+NPS_SCALE = SURVEY_QUESTIONS["nps"]
+CES_SCALE = SURVEY_QUESTIONS["ces"]
 QA_CLASSES = ("customer", "business", "compliance")
 SHORT_ABANDON_SECONDS = 5.0
 REPEAT_DAYS = 7
-SURVEY_QUESTIONS = {"csat": CSAT_SCALE, "nps": NPS_SCALE, "ces": CES_SCALE, "fcr": range(2)}
 ServiceLevelVariant = Literal["with_abandons", "without_abandons", "without_short_abandons"]
 
 

@@ -441,3 +441,10 @@ def set_threshold(
     if state is not None:
         session.delete(state)
     session.flush()
+
+
+def forget_refreshes(session: Session) -> None:
+    """The next refresh rebuilds every day of every brand."""
+    for state in session.scalars(select(RollupRefresh)):
+        session.delete(state)
+    session.flush()

@@ -11,8 +11,6 @@ from cxhub.db import Base, UTCDateTime
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 
-QUESTIONS = ("csat", "nps", "ces", "fcr")  # csat 1-5, nps 0-10, ces 1-7, fcr 0/1
-
 
 class SurveyAnswer(Base):
     """One answer to one question, tied to the conversation it rates (and through it to agent and provider)."""
@@ -28,7 +26,7 @@ class SurveyAnswer(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
-    question: Mapped[str] = mapped_column(String(10))  # see QUESTIONS
+    question: Mapped[str] = mapped_column(String(10))  # see scales.SCALES
     score: Mapped[int] = mapped_column(Integer)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(20), default="hub")  # hub | import

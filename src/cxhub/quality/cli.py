@@ -1,0 +1,156 @@
+"""`cxhub import surveys FILE`: answers collected by another survey tool, tied to the conversations they rate."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from cxhub.config import get_settings
+from cxhub.db import make_engine, make_sessionmaker, unit_of_work
+from cxhub.quality import service
+from cxhub.quality.schemas import SurveyAnswerImport
+
+console = Console()
+err = Console(stderr=True)
+COLUMNS = tuple(SurveyAnswerImport.model_fields)
+BATCH = 1_000
+
+
+def register(app: typer.Typer) -> None:
+    """Add `import surveys` to the shared `import` group."""
+    group = next((g.typer_instance for g in app.registered_groups if g.name == "import"), None)
+    if group is None:
+        group = typer.Typer(help="Import data in bulk.", no_args_is_help=True)
+        app.add_typer(group, name="import")
+    group.command("surveys")(import_surveys)
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read."""
+
+
+def _open(path: Path) -> IO[str]:
+    names = [s.lower() for s in path.suffixes]
+    try:
+        raw = gzip.open(path, "rb") if names and names[-1] == ".gz" else path.open("rb")  # noqa: SIM115  the reader closes it
+    except OSError as exc:
+        raise UnreadableFile(f"cannot open it: {exc.strerror or exc}") from exc
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+
+
+def _kind(path: Path) -> str:
+    names = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    kind = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}.get(names[-1] if names else "")
+    if kind is None:
+        raise UnreadableFile("name the file .csv, .ndjson or .jsonl (optionally .gz)")
+    return kind
+
+
+def read_answers(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line, fields, None) for each record, or (line, None, reason) for one that cannot be read."""
+    kind = _kind(path)
+    with _open(path) as text:
+        try:
+            if kind == "csv":
+                reader = csv.DictReader(text)
+                header = reader.fieldnames or []
+                unknown = [name for name in header if name not in COLUMNS]
+                if unknown or "question" not in header:
+                    problems = [f"unknown column {name!r}" for name in unknown] or ["no 'question' column"]
+                    raise UnreadableFile("; ".join(problems) + f" (columns: {', '.join(COLUMNS)})")
+                for row in reader:
+                    yield reader.line_num, {k: v for k, v in row.items() if v not in ("", None)}, None
+                return
+            for line, raw in enumerate(text, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    data = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    yield line, None, f"not JSON: {exc.msg}"
+                    continue
+                yield (line, data, None) if isinstance(data, dict) else (line, None, "not a JSON object")
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+            raise UnreadableFile(f"stopped reading: {exc}") from exc
+
+
+def _reason(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']) or 'row'}: {error['msg'].removeprefix('Value error, ')}"
+        for error in exc.errors()
+    )
+
+
+def import_surveys(
+    file: Annotated[Path, typer.Argument(help="A .csv, .ndjson or .jsonl file, optionally .gz.")],
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write refused rows (default FILE.rejects.ndjson).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Import survey answers (csat 1-5, nps 0-10, ces 1-7, fcr 0/1); a re-run records nothing twice."""
+    engine = make_engine(get_settings().effective_database_url)
+    factory = make_sessionmaker(engine)
+    tally = {"created": 0, "duplicate": 0, "rejected": 0}
+    refused: list[dict[str, Any]] = []
+    try:
+        records = list(read_answers(file))
+        with Progress(
+            TextColumn("importing answers"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("import", total=len(records))
+            for offset in range(0, len(records), BATCH):
+                with unit_of_work(factory) as session:
+                    for line, data, problem in records[offset : offset + BATCH]:
+                        reason = problem or _record(session, data or {}, tally)
+                        if reason is not None:
+                            refused.append({"line": line, "reason": reason, "record": data})
+                progress.advance(task, min(BATCH, len(records) - offset))
+    except UnreadableFile as exc:
+        err.print(f"[red]error ({file}):[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    tally["rejected"] = len(refused)
+    rejects_file = None
+    if refused:
+        rejects_file = rejects or file.with_name(file.name.split(".")[0] + ".rejects.ndjson")
+        rejects_file.write_text("".join(json.dumps(r, default=str) + "\n" for r in refused), encoding="utf-8")
+    summary = {**tally, "rejects": str(rejects_file) if rejects_file else None}
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    console.print(f"[green]{tally['created']} created[/green], {tally['duplicate']} duplicate, {len(refused)} rejected")
+    for r in refused[:20]:
+        err.print(f"[yellow]line {r['line']}:[/yellow] {r['reason']}", soft_wrap=True)
+    if rejects_file:
+        console.print(f"rejected rows, each with its line number and the reason: {rejects_file}", soft_wrap=True)
+
+
+def _record(session: Any, data: dict[str, Any], tally: dict[str, int]) -> str | None:
+    try:
+        answer_import = SurveyAnswerImport.model_validate(data)
+        conversation = service.conversation_of(session, answer_import)
+    except ValidationError as exc:
+        return _reason(exc)
+    except service.UnknownConversation as exc:
+        return str(exc)
+    recorded = service.record_answer(session, conversation=conversation, answer_import=answer_import, source="import")
+    tally["duplicate" if recorded.duplicate else "created"] += 1
+    return None
