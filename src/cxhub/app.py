@@ -185,6 +185,7 @@ def create_app(
     from cxhub.jobs.api import router as jobs_api
     from cxhub.journeys.api import router as journeys_api
     from cxhub.pages import router as pages
+    from cxhub.quality.api import router as quality_api
     from cxhub.routing.api import router as routing_api
     from cxhub.workforce.api import router as workforce_api
 
@@ -199,6 +200,7 @@ def create_app(
     app.include_router(jobs_api, prefix="/api/v1", dependencies=strict)
     app.include_router(journeys_api, prefix="/api/v1", dependencies=strict)
     app.include_router(routing_api, prefix="/api/v1", dependencies=strict)
+    app.include_router(quality_api, prefix="/api/v1", dependencies=strict)
     app.include_router(analytics_api, prefix="/api/v1", dependencies=strict)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

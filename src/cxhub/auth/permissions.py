@@ -38,7 +38,10 @@ class Permission(StrEnum):
         "conversations.read",
         "See conversations in scope (a partner: those queued for, assigned to or once handled by them).",
     )
-    INTERACTIONS_CREATE = ("interactions.create", "Send interactions from any source through the intake API.")
+    INTERACTIONS_CREATE = (
+        "interactions.create",
+        "Send interactions and survey answers from any source through the intake API.",
+    )
     CONVERSATIONS_ASSIGN = (
         "conversations.assign",
         "Assign a conversation to an organisation, team and agent (a partner: within their own).",
