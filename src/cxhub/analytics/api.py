@@ -31,7 +31,10 @@ def metrics_report(
     actor: CanRead,
     first: Annotated[dt.date, Query(alias="from", description="First day, in the brand's time zone.")],
     last: Annotated[dt.date, Query(alias="to", description="Last day, included.")],
-    by: Annotated[list[Dimension] | None, Query(description="Slice by these, in this order.")] = None,
+    by: Annotated[
+        str | None,
+        Query(max_length=200, description="Slice by these, comma-separated, e.g. `organisation,touchpoint`."),
+    ] = None,
     period: Annotated[Literal["hour", "day", "week", "month"] | None, Query()] = None,
     brand: Annotated[str | None, Query(max_length=200, description="Brand id or name; default: all in scope.")] = None,
 ) -> MetricsReport:
@@ -39,7 +42,13 @@ def metrics_report(
     rows = service.report(
         session,
         actor=actor,
-        report_request=service.ReportRequest(first=first, last=last, by=tuple(by or ()), period=period, brand=brand),
+        report_request=service.ReportRequest(
+            first=first,
+            last=last,
+            by=tuple(name.strip() for name in by.split(",")) if by else (),
+            period=period,
+            brand=brand,
+        ),
     )
     return MetricsReport.model_validate({"rows": rows})
 
