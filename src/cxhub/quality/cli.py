@@ -86,10 +86,12 @@ def read_answers(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str |
 
 
 def _reason(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in error['loc']) or 'row'}: {error['msg'].removeprefix('Value error, ')}"
-        for error in exc.errors()
-    )
+    reasons = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        where = ".".join(str(p) for p in error["loc"])
+        reasons.append(f"{where}: {message}" if where else message)
+    return "; ".join(reasons)
 
 
 def import_surveys(
