@@ -175,6 +175,10 @@ ROUTES = [
     Route("PUT", "/api/v1/customers/{customer_id}/consents", P.CUSTOMERS_CONSENTS, None, 200, in_house_only=True),
     Route("GET", "/api/v1/retention-rules", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
     Route("PUT", "/api/v1/retention-rules", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/metrics", P.METRICS_READ, None, 200),
+    Route("GET", "/api/v1/metrics/service-level-thresholds", P.METRICS_READ, None, 200),
+    Route("PUT", "/api/v1/metrics/service-level-thresholds/{channel}", P.METRICS_MANAGE, None, 200, in_house_only=True),
+    Route("POST", "/api/v1/survey-answers", P.INTERACTIONS_CREATE, None, 201),
 ]
 
 
@@ -311,9 +315,7 @@ def records(world: Session) -> Records:
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
 
 
-def _request(
-    route: Route, records: Records, email: str, own_org: str, target: str
-) -> tuple[str, Any]:
+def _request(route: Route, records: Records, email: str, own_org: str, target: str) -> tuple[str, Any]:
     org_name = own_org if target == OWN else OTHER_ORG[own_org]
     ids = records.by_org[org_name]
     path = route.path.format(
@@ -339,6 +341,7 @@ def _request(
         canned_response_id=records.journey["canned"],
         merge_id=records.journey["merge"],
         candidate_id=records.journey["candidate"],
+        channel="voice",
     )
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -411,6 +414,13 @@ def _request(
             "countries": ["IE"],
             "owner_team_id": records.journey["team"],
         },
+        ("PUT", "/api/v1/metrics/service-level-thresholds/{channel}"): {"seconds": 30},
+        ("POST", "/api/v1/survey-answers"): {
+            "conversation_id": ids["conversation"],
+            "question": "csat",
+            "score": 5,
+            "answered_at": "2026-11-20T10:00:00+00:00",
+        },
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",
             "external_id": f"matrix-{email}-{target}",
@@ -421,6 +431,8 @@ def _request(
     }
     if route.path == "/api/v1/search":
         path += "?q=Jane&kind=customers"
+    if route.path == "/api/v1/metrics":
+        path += "?from=2026-11-01&to=2026-11-30&by=organisation"
     return path, bodies.get((route.method, route.path))
 
 

@@ -83,6 +83,20 @@ class Permission(StrEnum):
         "See metrics, reports and dashboards (a partner: its own organisation's figures only).",
     )
     METRICS_MANAGE = ("metrics.manage", "Set service-level thresholds per channel (in-house).")
+    SURVEYS_MANAGE = (
+        "surveys.manage",
+        "Set survey policies per channel: questions, delay, sampling, how often a customer is asked (in-house).",
+    )
+    QA_MANAGE = ("qa.manage", "Write the brand's QA scorecards and run calibration sessions (in-house).")
+    QA_EVALUATE = (
+        "qa.evaluate",
+        "Evaluate conversations against a scorecard, take part in calibration, settle disputes.",
+    )
+    QA_DISPUTE = ("qa.dispute", "See one's own QA evaluations and dispute them.")
+    COACHING_READ = (
+        "coaching.read",
+        "See customers' feedback for oneself, or as a coach for one's team, and record what was done with it.",
+    )
 
 
 class Role(StrEnum):
@@ -121,6 +135,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CUSTOMERS_CONSENTS,
             P.METRICS_READ,
             P.METRICS_MANAGE,
+            P.SURVEYS_MANAGE,
+            P.QA_MANAGE,
+            P.COACHING_READ,
         }
     ),
     Role.PARTNER_MANAGER: frozenset(
@@ -137,10 +154,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CUSTOMERS_MERGE,
             P.CUSTOMERS_CONSENTS,
             P.METRICS_READ,
+            P.QA_EVALUATE,
+            P.QA_DISPUTE,
+            P.COACHING_READ,
         }
     ),
-    Role.QA_ANALYST: frozenset(_EVERYONE | {P.METRICS_READ}),
-    Role.AGENT: frozenset(_EVERYONE | _SERVING | {P.CUSTOMERS_CONSENTS}),
+    Role.QA_ANALYST: frozenset(_EVERYONE | {P.METRICS_READ, P.QA_MANAGE, P.QA_EVALUATE, P.COACHING_READ}),
+    Role.AGENT: frozenset(_EVERYONE | _SERVING | {P.CUSTOMERS_CONSENTS, P.QA_DISPUTE, P.COACHING_READ}),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
