@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cxhub.analytics.statistics import Moments, Proportion
 from cxhub.kit.hours import BusinessHours
 from cxhub.quality.scales import SCALES
 
@@ -50,6 +51,7 @@ STAT_FIELDS: tuple[str, ...] = (
     "fcr_no",
     "qa_evaluations",
     "qa_score_sum",
+    "qa_score_sq",
     *(f"qa_{cls}_checked" for cls in QA_CLASSES),
     *(f"qa_{cls}_error_free" for cls in QA_CLASSES),
     "staffed_seconds",
@@ -62,6 +64,7 @@ FLOAT_FIELDS = frozenset(
         "handle_seconds",
         "handle_seconds_sq",
         "qa_score_sum",
+        "qa_score_sq",
         "staffed_seconds",
         "worked_seconds",
     }
@@ -198,6 +201,9 @@ def shrinkage(*, productive_hours: float, paid_hours: float) -> float | None:
     return None if share is None else 1 - share
 
 
+Evidence = Proportion | Moments | dict[int, float]  # what a confidence interval of the metric is computed from
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str
@@ -205,6 +211,33 @@ class Metric:
     unit: str  # share (0-1), s, or the answer scale
     higher_is_better: bool
     label: str
+    evidence: Callable[[Stats], Evidence] | None  # None: not comparable contact by contact (occupancy)
+    margin: float  # the default difference that matters, in the metric's own unit
+
+
+def _proportion(successes: Callable[[Stats], float], trials: Callable[[Stats], float]) -> Callable[[Stats], Evidence]:
+    return lambda s: Proportion(successes(s), trials(s))
+
+
+def _proportion_of(successes: str, trials: str) -> Callable[[Stats], Evidence]:
+    return lambda s: Proportion(s[successes], s[trials])
+
+
+def _moments(total: str, squares: str, count: str) -> Callable[[Stats], Evidence]:
+    return lambda s: Moments(s[total], s[squares], int(s[count]))
+
+
+def _scores(prefix: str, scale: range) -> Callable[[Stats], Evidence]:
+    return lambda s: {score: s[f"{prefix}_{score}"] for score in scale}
+
+
+def _nps_histogram(stats: Stats) -> Evidence:
+    """NPS is the mean of +100 per promoter, 0 per passive and -100 per detractor."""
+    return {
+        100: stats["nps_9"] + stats["nps_10"],
+        0: stats["nps_7"] + stats["nps_8"],
+        -100: sum(stats[f"nps_{score}"] for score in range(7)),
+    }
 
 
 def _error_free_of(error_class: str) -> Callable[[Stats], float | None]:
@@ -214,22 +247,100 @@ def _error_free_of(error_class: str) -> Callable[[Stats], float | None]:
     return compute
 
 
+def _answered(prefix: str, scale: range) -> Callable[[Stats], float]:
+    return lambda s: _answers(s, prefix, scale)
+
+
 METRICS: tuple[Metric, ...] = (
-    Metric("service_level", service_level, "share", True, "Service level"),
-    Metric("asa_seconds", asa_seconds, "s", False, "Average speed of answer"),
-    Metric("aht_seconds", aht_seconds, "s", False, "Average handle time"),
-    Metric("abandon_rate", abandon_rate, "share", False, "Abandon rate"),
-    Metric("occupancy", occupancy, "share", True, "Occupancy"),
-    Metric("fcr_internal", fcr_internal, "share", True, "FCR (repeat contacts)"),
-    Metric("fcr_reported", fcr_reported, "share", True, "FCR (customer-reported)"),
-    Metric("csat", csat, "share", True, "CSAT (4-5 of 5)"),
-    Metric("csat_mean", csat_mean, "1-5", True, "CSAT mean"),
-    Metric("nps", nps, "-100..100", True, "NPS"),
-    Metric("ces", ces, "1-7", True, "CES mean"),
-    Metric("ces_easy", ces_easy, "share", True, "CES (5-7 of 7)"),
-    Metric("qa_score", qa_score, "0-100", True, "QA score"),
+    Metric(
+        "service_level",
+        service_level,
+        "share",
+        True,
+        "Service level",
+        _proportion(lambda s: s["answered_within"], lambda s: s["offered"]),
+        0.05,
+    ),
+    Metric(
+        "asa_seconds",
+        asa_seconds,
+        "s",
+        False,
+        "Average speed of answer",
+        _moments("wait_seconds", "wait_seconds_sq", "answered"),
+        30,
+    ),
+    Metric(
+        "aht_seconds",
+        aht_seconds,
+        "s",
+        False,
+        "Average handle time",
+        _moments("handle_seconds", "handle_seconds_sq", "handled"),
+        60,
+    ),
+    Metric(
+        "abandon_rate",
+        abandon_rate,
+        "share",
+        False,
+        "Abandon rate",
+        _proportion(lambda s: s["abandoned"], lambda s: s["offered"]),
+        0.03,
+    ),
+    Metric("occupancy", occupancy, "share", True, "Occupancy", None, 0.05),
+    Metric(
+        "fcr_internal",
+        fcr_internal,
+        "share",
+        True,
+        "FCR (repeat contacts)",
+        _proportion(lambda s: s["resolved"] - s["repeats"], lambda s: s["resolved"]),
+        0.05,
+    ),
+    Metric(
+        "fcr_reported",
+        fcr_reported,
+        "share",
+        True,
+        "FCR (customer-reported)",
+        _proportion(lambda s: s["fcr_yes"], lambda s: s["fcr_yes"] + s["fcr_no"]),
+        0.05,
+    ),
+    Metric(
+        "csat",
+        csat,
+        "share",
+        True,
+        "CSAT (4-5 of 5)",
+        _proportion(lambda s: s["csat_4"] + s["csat_5"], _answered("csat", CSAT_SCALE)),
+        0.05,
+    ),
+    Metric("csat_mean", csat_mean, "1-5", True, "CSAT mean", _scores("csat", CSAT_SCALE), 0.2),
+    Metric("nps", nps, "-100..100", True, "NPS", _nps_histogram, 10),
+    Metric("ces", ces, "1-7", True, "CES mean", _scores("ces", CES_SCALE), 0.3),
+    Metric(
+        "ces_easy",
+        ces_easy,
+        "share",
+        True,
+        "CES (5-7 of 7)",
+        _proportion(lambda s: sum(s[f"ces_{n}"] for n in (5, 6, 7)), _answered("ces", CES_SCALE)),
+        0.05,
+    ),
+    Metric(
+        "qa_score", qa_score, "0-100", True, "QA score", _moments("qa_score_sum", "qa_score_sq", "qa_evaluations"), 5
+    ),
     *(
-        Metric(f"qa_{cls}_error_free", _error_free_of(cls), "share", True, f"{cls.capitalize()}-critical error-free")
+        Metric(
+            f"qa_{cls}_error_free",
+            _error_free_of(cls),
+            "share",
+            True,
+            f"{cls.capitalize()}-critical error-free",
+            _proportion_of(f"qa_{cls}_error_free", f"qa_{cls}_checked"),
+            0.05,
+        )
         for cls in QA_CLASSES
     ),
 )
@@ -327,7 +438,7 @@ def answer_stats(question: str, score: int) -> Stats:
 
 def evaluation_stats(score: float, errors_by_class: Mapping[str, bool]) -> Stats:
     """One QA evaluation: its score 0-100 and, per class it checked, whether it was free of errors."""
-    stats = Stats(qa_evaluations=1, qa_score_sum=score)
+    stats = Stats(qa_evaluations=1, qa_score_sum=score, qa_score_sq=score * score)
     for cls, error in errors_by_class.items():
         stats.add(f"qa_{cls}_checked")
         stats.add(f"qa_{cls}_error_free", int(not error))

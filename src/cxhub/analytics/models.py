@@ -60,3 +60,32 @@ class ServiceLevelThreshold(Base):
     time_zone: Mapped[str | None] = mapped_column(String(64))  # None: the brand's
     opening_hours: Mapped[dict[str, list[list[str]]] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GapMargin(Base):
+    """The difference between a partner and in-house that matters for a metric, in the metric's own unit."""
+
+    __tablename__ = "consistency_gap_margins"
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    margin: Mapped[float] = mapped_column(Float)
+
+
+class GapAlert(Base):
+    """A partner worse than in-house beyond the margin on a metric: open until the gap closes again."""
+
+    __tablename__ = "consistency_gap_alerts"
+    __table_args__ = (Index("ix_consistency_gap_alerts_open", "brand_id", "organisation_id", "metric", "closed_at"),)
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(40))
+    difference: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(String(300))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
