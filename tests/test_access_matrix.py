@@ -179,6 +179,9 @@ ROUTES = [
     Route("GET", "/api/v1/metrics/service-level-thresholds", P.METRICS_READ, None, 200),
     Route("PUT", "/api/v1/metrics/service-level-thresholds/{channel}", P.METRICS_MANAGE, None, 200, in_house_only=True),
     Route("POST", "/api/v1/survey-answers", P.INTERACTIONS_CREATE, None, 201),
+    Route("GET", "/api/v1/metrics/consistency-gap", P.METRICS_READ, None, 200),
+    Route("PUT", "/api/v1/metrics/gap-margins/{metric}", P.METRICS_MANAGE, None, 204, in_house_only=True),
+    Route("GET", "/api/v1/metrics/gap-alerts", P.METRICS_READ, None, 200),
 ]
 
 
@@ -342,6 +345,7 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         merge_id=records.journey["merge"],
         candidate_id=records.journey["candidate"],
         channel="voice",
+        metric="csat",
     )
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -415,6 +419,7 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
             "owner_team_id": records.journey["team"],
         },
         ("PUT", "/api/v1/metrics/service-level-thresholds/{channel}"): {"seconds": 30},
+        ("PUT", "/api/v1/metrics/gap-margins/{metric}"): {"margin": 0.1},
         ("POST", "/api/v1/survey-answers"): {
             "conversation_id": ids["conversation"],
             "question": "csat",
@@ -433,6 +438,8 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         path += "?q=Jane&kind=customers"
     if route.path == "/api/v1/metrics":
         path += "?from=2026-11-01&to=2026-11-30&by=organisation"
+    if route.path == "/api/v1/metrics/consistency-gap":
+        path += "?from=2026-11-01&to=2026-11-30"
     return path, bodies.get((route.method, route.path))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -47,3 +48,48 @@ class ServiceLevelThresholdWrite(BaseModel):
 class ServiceLevelThresholdRead(ServiceLevelThresholdWrite):
     channel: str
     default: bool = Field(description="True while the brand has not set its own threshold for the channel.")
+
+
+class GapRowRead(BaseModel):
+    """One partner against in-house on one metric, on the partner's mix of touchpoints and channels."""
+
+    organisation: str
+    organisation_id: str
+    metric: str
+    label: str
+    partner: float = Field(description="The partner's figure, standardised to its own mix.")
+    in_house: float = Field(description="What in-house scores on the same mix.")
+    difference: float = Field(description="Partner minus in-house.")
+    low: float
+    high: float
+    margin: float = Field(description="The difference that matters, in the metric's unit.")
+    verdict: str = Field(description="no_difference, inconclusive, worse or better.")
+    text: str = Field(description='In words, e.g. "worse by 4.1 points (CI -6.2 to -2.0 points)".')
+    opens_beyond_margin: bool
+    strata: int = Field(description="Touchpoint and channel pairs compared.")
+    excluded_share: float = Field(description="Share of the partner's volume where in-house has no data.")
+
+
+class ConsistencyGap(BaseModel):
+    rows: list[GapRowRead]
+
+
+class GapMarginWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    margin: float = Field(ge=0, le=1000, description="In the metric's unit: a share (0.05 = 5 points), s, or points.")
+
+
+class GapAlertRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand_id: str
+    organisation_id: str
+    metric: str
+    difference: float
+    low: float
+    high: float
+    text: str
+    opened_at: dt.datetime
+    checked_at: dt.datetime

@@ -225,7 +225,7 @@ def check_report_request(report_request: ReportRequest) -> None:
         raise CxhubError("hourly figures cover at most 31 days", status=422, field="period")
 
 
-def _brands(session: Session, actor: Actor | None, key: str | None) -> list[Brand]:
+def brands_in_scope(session: Session, actor: Actor | None, key: str | None) -> list[Brand]:
     statement = select(Brand).order_by(Brand.name)
     if actor is not None and actor.brand_ids is not None:
         statement = statement.where(Brand.id.in_(actor.brand_ids))
@@ -256,12 +256,12 @@ def report(session: Session, *, actor: Actor | None, report_request: ReportReque
     their own organisation's figures only.
     """
     check_report_request(report_request)
-    brands = _brands(session, actor, report_request.brand)
+    brands = brands_in_scope(session, actor, report_request.brand)
     organisation_id = actor.organisation_id if actor is not None and actor.is_partner else None
     rollup_by = sorted({_ROLLUP_KEY[name] for name in report_request.by if name != "brand"})
     split_brands = "brand" in report_request.by
     bands = (
-        dict(session.execute(select(Site.id, Site.location_band)).tuples())
+        dict(session.execute(select(Site.id, Site.location_band)).all())
         if "location_band" in report_request.by
         else {}
     )
@@ -374,7 +374,7 @@ def _names(session: Session, totals: dict[tuple[Any, ...], Stats], by: Sequence[
 
 def brand_in_scope(session: Session, *, actor: Actor | None, key: str | None) -> Brand:
     """The brand named by id or name, or the only one in scope."""
-    brands = _brands(session, actor, key)
+    brands = brands_in_scope(session, actor, key)
     if len(brands) != 1:
         raise CxhubError("name the brand: several are in scope (or none)", status=422, field="brand")
     return brands[0]
