@@ -519,6 +519,10 @@ PAGES = [
     Route("GET", "/search", P.CONVERSATIONS_READ, None, 200),
     Route("GET", "/customers/{customer_id}/privacy", P.CUSTOMERS_CONSENTS, None, 200, in_house_only=True),
     Route("GET", "/customers/{customer_id}/export.html", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
+    Route("GET", "/metrics", P.METRICS_READ, None, 200),
+    Route("GET", "/metrics/heatmap", P.METRICS_READ, None, 200),
+    Route("GET", "/metrics/surveys", P.METRICS_READ, None, 200),
+    Route("GET", "/metrics/agents/{agent_id}", P.METRICS_READ, "agent", 200),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from cxhub.analytics.pages import router as analytics_pages
 from cxhub.auth.pages import router as auth_pages
 from cxhub.channels.chat.pages import router as chat_pages
 from cxhub.channels.pages import router as channels_pages
@@ -39,3 +40,4 @@ router.include_router(chat_pages)
 router.include_router(routing_pages)
 router.include_router(journeys_pages)
 router.include_router(privacy_pages)
+router.include_router(analytics_pages)

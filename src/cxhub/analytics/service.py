@@ -261,9 +261,7 @@ def report(session: Session, *, actor: Actor | None, report_request: ReportReque
     rollup_by = sorted({_ROLLUP_KEY[name] for name in report_request.by if name != "brand"})
     split_brands = "brand" in report_request.by
     bands = (
-        dict(session.execute(select(Site.id, Site.location_band)).all())
-        if "location_band" in report_request.by
-        else {}
+        dict(session.execute(select(Site.id, Site.location_band)).all()) if "location_band" in report_request.by else {}
     )
 
     def key_of(period: str | None, brand_id: str, dims: Sequence[str | None]) -> tuple[Any, ...]:
