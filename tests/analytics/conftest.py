@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxhub.auth.models import User
+from cxhub.routing.models import PresenceInterval
+from cxhub.workforce.models import Agent
 from tests.analytics.test_metrics_api import ADMIN, DAY, answer, assign, organisation_ids, post, refresh
 
 
@@ -74,5 +78,17 @@ def measured(client: TestClient, world: Session, token_for: Any) -> dict[str, st
         assert answer(client, admin, conversation_id, "nps", nps) == 201
     assert answer(client, admin, call_ids[0], "fcr", 1) == 201
     assert answer(client, admin, call_ids[1], "fcr", 0) == 201
+    agent_id = world.scalars(
+        select(Agent.id).join(User, User.id == Agent.user_id).where(User.email == "agent@atlantic.example")
+    ).one()
+    world.add(  # signed in for the hour in which the reply took 300 s of work
+        PresenceInterval(
+            agent_id=agent_id,
+            presence="available",
+            started_at=DAY + dt.timedelta(minutes=30),
+            ended_at=DAY + dt.timedelta(minutes=90),
+        )
+    )
+    world.commit()
     refresh(world)
     return orgs

@@ -79,6 +79,9 @@ def test_each_provider_measured_with_the_same_definitions(
     assert partner["fcr_internal"] == 0.0  # she wrote again about the same thing after it was resolved
     assert partner["csat"] is None
     assert partner["qa_score"] is None
+    # 300 s of handling in an hour signed in, and the seconds signed in today since the demo loaded
+    assert partner["occupancy"] == pytest.approx(300 / 3600, rel=0.01)
+    assert in_house["occupancy"] == 0.0  # signed in since the demo loaded, nothing handled meanwhile
 
 
 def test_periods_and_several_dimensions(client: TestClient, measured: dict[str, str], token_for: Any) -> None:
@@ -90,6 +93,11 @@ def test_periods_and_several_dimensions(client: TestClient, measured: dict[str, 
     totals = report(client, token_for(DIRECTOR))
     assert len(totals) == 1
     assert totals[0]["contacts"] == 6
+    assert all(row["occupancy"] is None for row in rows)  # signed-in time belongs to no channel
+    by_team = report(client, token_for(DIRECTOR), by="organisation,team")
+    assert [r["occupancy"] for r in by_team if r["organisation"] == "Atlantic CX" and r["team"]] == [
+        pytest.approx(300 / 3600, rel=0.01)
+    ]
 
 
 def test_a_partner_sees_its_own_figures_and_an_agent_none(

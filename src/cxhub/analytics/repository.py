@@ -15,7 +15,8 @@ from cxhub.analytics.models import MetricRollup
 from cxhub.conversations.models import Conversation, ConversationEvent, Interaction
 from cxhub.kit.bulkload import one_of
 from cxhub.quality.models import SurveyAnswer
-from cxhub.workforce.models import Team
+from cxhub.routing.models import PresenceInterval
+from cxhub.workforce.models import Agent, Team
 
 NOT_CONTACTS = ("commerce",)  # order and return feeds: on the timeline, not contacts anyone answers
 CHUNK = 2_000
@@ -143,6 +144,54 @@ def answers(session: Session, *, conversation_ids: Sequence[str]) -> Iterator[tu
         )
         for row in session.execute(statement):
             yield row.conversation_id, row.question, row.score
+
+
+STAFFED_PRESENCES = ("available", "busy")  # signed in for work: idle or handling
+
+
+def staffed_seconds(
+    session: Session, *, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dict[str, tuple[tuple[str | None, ...], float]]:
+    """Per agent, its (organisation, site, team) and the seconds it was signed in for work in [start, end)."""
+    statement = (
+        select(
+            PresenceInterval.agent_id,
+            PresenceInterval.started_at,
+            PresenceInterval.ended_at,
+            Agent.organisation_id,
+            Team.site_id,
+            Agent.team_id,
+        )
+        .join(Agent, Agent.id == PresenceInterval.agent_id)
+        .join(Team, Team.id == Agent.team_id)
+        .where(
+            PresenceInterval.presence.in_(STAFFED_PRESENCES),
+            PresenceInterval.started_at < end,
+            (PresenceInterval.ended_at.is_(None)) | (PresenceInterval.ended_at > start),
+        )
+    )
+    found: dict[str, tuple[tuple[str | None, ...], float]] = {}
+    for row in session.execute(statement):
+        stop = min(row.ended_at or now, end)
+        seconds = max(0.0, (stop - max(row.started_at, start)).total_seconds())
+        where, before = found.get(row.agent_id, ((row.organisation_id, row.site_id, row.team_id), 0.0))
+        found[row.agent_id] = (where, before + seconds)
+    return found
+
+
+def worked_seconds(session: Session, *, start: dt.datetime, end: dt.datetime) -> dict[tuple[str, str], float]:
+    """Per (agent, brand), the handle time recorded on interactions in [start, end)."""
+    statement = (
+        select(Interaction.handled_by_agent_id, Interaction.brand_id, func.sum(Interaction.handle_seconds))
+        .where(
+            Interaction.occurred_at >= start,
+            Interaction.occurred_at < end,
+            Interaction.handled_by_agent_id.is_not(None),
+            Interaction.handle_seconds.is_not(None),
+        )
+        .group_by(Interaction.handled_by_agent_id, Interaction.brand_id)
+    )
+    return {(str(agent), brand): float(seconds or 0) for agent, brand, seconds in session.execute(statement)}
 
 
 def days_changed(session: Session, *, brand_id: str, since: dt.datetime, until: dt.datetime) -> set[dt.datetime]:

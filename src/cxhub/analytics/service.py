@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxhub.analytics import repository
@@ -47,6 +47,8 @@ BY = ("brand", "organisation", "touchpoint", "channel", "site", "location_band",
 _ROLLUP_KEY = {"organisation": "organisation_id", "touchpoint": "touchpoint_id", "channel": "channel"}
 _ROLLUP_KEY |= {"site": "site_id", "location_band": "site_id", "team": "team_id", "agent": "agent_id"}
 _ROLLUP_KEY |= {"seller": "seller"}
+CONTACT_ONLY = frozenset({"touchpoint", "channel", "seller"})  # agent time belongs to none of these
+AGENT_TIME = frozenset({"staffed_seconds", "worked_seconds"})
 _DIMENSION_AT = {name: DIMENSIONS.index(column) for name, column in _ROLLUP_KEY.items()}
 
 
@@ -151,10 +153,38 @@ def _came_back(times: list[dt.datetime], contact: repository.ContactRow) -> bool
     return i < len(times) and times[i] <= limit
 
 
+def agent_time(
+    session: Session, *, brand: Brand, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dict[tuple[str | None, ...], Stats]:
+    """Staffed and worked seconds per agent, on rows with no touchpoint, channel or seller (occupancy).
+
+    An agent's signed-in time goes to the brands it worked for that day, in proportion to its handle
+    time; with one brand in the hub, all of it goes there even on a day without handling.
+    """
+    worked = repository.worked_seconds(session, start=start, end=end)
+    total: dict[str, float] = defaultdict(float)
+    for (agent_id, _), seconds in worked.items():
+        total[agent_id] += seconds
+    only_brand = session.scalar(select(func.count()).select_from(Brand)) == 1
+    by_key: dict[tuple[str | None, ...], Stats] = {}
+    for agent_id, ((organisation_id, site_id, team_id), seconds) in repository.staffed_seconds(
+        session, start=start, end=end, now=now
+    ).items():
+        mine = worked.get((agent_id, brand.id), 0.0)
+        share = 1.0 if only_brand else (mine / total[agent_id] if total[agent_id] else 0.0)
+        if share:
+            key = (None, None, organisation_id, site_id, team_id, agent_id, None)
+            by_key[key] = Stats(staffed_seconds=seconds * share, worked_seconds=mine)
+    return by_key
+
+
 def rebuild_day(session: Session, *, brand: Brand, day: dt.date, now: dt.datetime | None = None) -> int:
     """Recompute one brand-local day's rollup rows from the hub's tables; returns the rows written."""
+    now = now or utcnow()
     start, end = day_bounds(day, brand.time_zone)
-    by_key = contact_statistics(session, brand=brand, start=start, end=end, now=now or utcnow())
+    by_key = contact_statistics(session, brand=brand, start=start, end=end, now=now)
+    for key, stats in agent_time(session, brand=brand, start=start, end=end, now=now).items():
+        by_key[key] = by_key[key] + stats if key in by_key else stats
     rows = [
         {"id": new_id(), "brand_id": brand.id, "day": day, **dict(zip(DIMENSIONS, key, strict=True)), **stats.columns()}
         for key, stats in by_key.items()
@@ -273,6 +303,7 @@ def report(session: Session, *, actor: Actor | None, report_request: ReportReque
         return (period, brand_id if split_brands else None, *values)
 
     totals: dict[tuple[Any, ...], Stats] = defaultdict(Stats)
+    dropped = AGENT_TIME if set(report_request.by) & CONTACT_ONLY else frozenset()
     if report_request.period == "hour":
         for brand, hour, key, stats in _hourly(session, brands, report_request, organisation_id):
             totals[key_of(hour, brand.id, key)] += stats
@@ -287,7 +318,7 @@ def report(session: Session, *, actor: Actor | None, report_request: ReportReque
         for row in session.execute(statement):
             mapping = row._mapping
             dims = tuple(mapping[c] if c in rollup_by else None for c in DIMENSIONS)
-            stats = Stats({name: mapping[name] for name in STAT_FIELDS if mapping[name]})
+            stats = Stats({name: mapping[name] for name in STAT_FIELDS if mapping[name] and name not in dropped})
             period = _period_of(mapping["day"], report_request.period)
             totals[key_of(period, mapping["brand_id"], dims)] += stats
     return _rows(session, totals, report_request, brands)
