@@ -39,8 +39,9 @@ demo: install
 	@echo "    agent@atlantic.example   agent            Atlantic CX"
 	@echo "    agent@pacific.example    agent            Pacific Contact (partner, Manila)"
 	@echo "    sydney@pacific.example   agent            Pacific Contact (partner, Sydney)"
+	@echo "  mail the hub sends is written to $${CXHUB_MAIL_OUTBOX:-$${CXHUB_DATA_DIR:-.cxhub}/outbox} (CXHUB_MAIL_OUTBOX)"
 	@echo
-	$(BIN)/cxhub serve
+	CXHUB_MAIL_OUTBOX=$${CXHUB_MAIL_OUTBOX:-$${CXHUB_DATA_DIR:-.cxhub}/outbox} $(BIN)/cxhub serve
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

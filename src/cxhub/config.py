@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     password_reset_ttl_seconds: int = Field(3600, description="Lifetime of a password-reset link.")
     smtp_host: str = Field("127.0.0.1", description="Outbound SMTP relay host.")
     smtp_port: int = Field(25, description="Outbound SMTP relay port.")
+    mail_outbox: Path | None = Field(
+        None, description="Write outbound mail as .eml files to this directory instead of the relay (the demo)."
+    )
     mail_from: str = Field("cxhub@localhost", description="Sender address of mail sent by the hub.")
     mail_reply_from: str | None = Field(
         None, description="From of agents' e-mail replies (the brand's support address); default: mail_from."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from typing import Any
 
@@ -12,6 +11,7 @@ from cxhub.auth.models import User
 from cxhub.auth.service import issue_password_reset
 from cxhub.config import get_settings
 from cxhub.jobs.service import task
+from cxhub.kit.mail import send_mail
 
 
 @task("auth.send_password_reset")
@@ -31,5 +31,4 @@ def send_password_reset(session: Session, payload: dict[str, Any]) -> None:
         f"Choose a new password here (the link works once, for a limited time):\n\n{link}\n\n"
         "If it was not you, ignore this message; your password stays as it is.\n"
     )
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
+    send_mail(message, host=settings.smtp_host, port=settings.smtp_port, outbox=settings.mail_outbox)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from typing import Any
 
@@ -12,6 +11,7 @@ from cxhub.auth.models import User
 from cxhub.config import get_settings
 from cxhub.conversations.models import ConversationNote
 from cxhub.jobs.service import task
+from cxhub.kit.mail import send_mail
 
 
 @task("conversations.notify_mention")
@@ -30,5 +30,4 @@ def notify_mention(session: Session, payload: dict[str, Any]) -> None:
         f"Hello {user.name},\n\n{author.name if author else 'A colleague'} wrote:\n\n{note.text}\n\n"
         f"{settings.public_url}/conversations/{note.conversation_id}\n"
     )
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
+    send_mail(message, host=settings.smtp_host, port=settings.smtp_port, outbox=settings.mail_outbox)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from cxhub.config import get_settings
 from cxhub.conversations.models import Conversation
 from cxhub.jobs.service import periodic, task
+from cxhub.kit.mail import send_mail
 from cxhub.kit.time import utcnow
 from cxhub.routing.dispatch import dispatch
 from cxhub.routing.models import SlaClock, SlaPolicy
@@ -50,8 +50,7 @@ def _notify(session: Session, payload: dict[str, Any], name: str) -> None:
         f'target of {clock.target_seconds // 60} minutes under the policy "{policy.name}" (due {due}).\n\n'
         f"{settings.public_url}/conversations/{conversation.id}\n"
     )
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
+    send_mail(message, host=settings.smtp_host, port=settings.smtp_port, outbox=settings.mail_outbox)
 
 
 @task("routing.sla_warning")

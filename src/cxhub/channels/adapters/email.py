@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import mimetypes
 import re
-import smtplib
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
@@ -26,6 +25,7 @@ from pydantic import ValidationError
 from cxhub.channels.adapter import Delivered, Outbound, ParseError, register
 from cxhub.config import Settings
 from cxhub.conversations.schemas import CustomerIn, InteractionCreate
+from cxhub.kit.mail import send_mail
 from cxhub.kit.time import utcnow
 
 MailKind = Literal["message", "auto_reply", "bounce"]
@@ -482,8 +482,7 @@ class EmailAdapter:
 
     def send(self, outbound: Outbound, *, settings: Settings) -> Delivered:
         message = build_reply(outbound, settings=settings)
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            smtp.send_message(message)
+        send_mail(message, host=settings.smtp_host, port=settings.smtp_port, outbox=settings.mail_outbox)
         return Delivered(status="sent")
 
 
