@@ -26,8 +26,12 @@ voice,no-such-call,csat,4,2026-11-10T10:00:00Z,a-6
 """
 
 
-def test_answers_from_another_survey_tool_reach_the_report(tmp_path: Path) -> None:
-    cxhub = live.demo_command_line(tmp_path / "data")
+@pytest.fixture(scope="module")
+def cxhub(tmp_path_factory: pytest.TempPathFactory) -> live.CommandLine:
+    return live.demo_command_line(tmp_path_factory.mktemp("metrics-cli"))
+
+
+def test_answers_from_another_survey_tool_reach_the_report(cxhub: live.CommandLine, tmp_path: Path) -> None:
     (tmp_path / "calls.csv").write_text(CALLS)
     imported = json.loads(cxhub("import", "interactions", str(tmp_path / "calls.csv"), "--json").stdout)
     assert imported["created"] == 3
@@ -61,9 +65,7 @@ def test_answers_from_another_survey_tool_reach_the_report(tmp_path: Path) -> No
     assert "33.3 %" in table
 
 
-def test_a_file_that_cannot_be_read_stops_before_anything_is_written(tmp_path: Path) -> None:
-    cxhub = live.CommandLine(tmp_path / "data")
-    cxhub("migrate")
+def test_a_file_that_cannot_be_read_stops_before_anything_is_written(cxhub: live.CommandLine, tmp_path: Path) -> None:
     bad = tmp_path / "answers.csv"
     bad.write_text("conversation,question,score\nx,csat,5\n")
     result = cxhub("import", "surveys", str(bad), ok=False)
