@@ -1,4 +1,4 @@
-"""The consistency gap: margins per metric, alerts when a partner falls behind, QA score squares in rollups.
+"""The consistency gap: margins per metric, alerts when a partner falls behind, QA score squares and the customer group in rollups.
 
 Revision ID: 0014_consistency_gap
 Revises: 0011_measurement
@@ -58,10 +58,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("metric_rollups", schema=None) as batch_op:
         batch_op.add_column(sa.Column("qa_score_sq", sa.Float(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("customer_group_id", sa.String(length=26), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("metric_rollups", schema=None) as batch_op:
+        batch_op.drop_column("customer_group_id")
         batch_op.drop_column("qa_score_sq")
 
     op.drop_table("consistency_gap_margins")

@@ -177,3 +177,22 @@ def test_a_changed_threshold_rebuilds_the_figures(
         headers=token_for("lead@atlantic.example"),
     )
     assert partner.status_code == 403
+
+
+def test_figures_by_the_customer_group_that_owns_the_customer(
+    client: TestClient, world: Session, measured: dict[str, str], token_for: Any
+) -> None:
+    admin = token_for(ADMIN)
+    teams = {t["name"]: t["id"] for t in client.get("/api/v1/teams", headers=admin).json()["items"]}
+    group = {"name": "Portuguese customers", "countries": ["PT"], "owner_team_id": teams["Dublin Care"]}
+    assert client.post("/api/v1/customer-groups", json=group, headers=admin).status_code == 201
+    for n in range(2):
+        customer = {"phone": f"+35191000000{n}", "country": "PT"}
+        voice = {"queue_seconds": 4, "talk_seconds": 90}
+        post(client, admin, DAY, channel="voice", external_id=f"pt-call-{n}", customer=customer, voice=voice)
+    refresh(world)
+    rows = {row["customer_group"]: row for row in report(client, token_for(DIRECTOR), by="customer_group")}
+    assert rows["Portuguese customers"]["contacts"] == 2
+    assert rows["Portuguese customers"]["customer_group_id"]
+    assert rows["Portuguese customers"]["service_level"] == 1.0
+    assert rows[None]["contacts"] == 6

@@ -12,7 +12,16 @@ from cxhub.db import Base, UTCDateTime
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
 
-DIMENSIONS = ("touchpoint_id", "channel", "organisation_id", "site_id", "team_id", "agent_id", "seller")
+DIMENSIONS = (
+    "touchpoint_id",
+    "channel",
+    "organisation_id",
+    "site_id",
+    "team_id",
+    "agent_id",
+    "seller",
+    "customer_group_id",
+)
 
 
 class MetricRollup(Base):
@@ -31,6 +40,7 @@ class MetricRollup(Base):
     team_id: Mapped[str | None] = mapped_column(String(26))
     agent_id: Mapped[str | None] = mapped_column(String(26))
     seller: Mapped[str | None] = mapped_column(String(200))
+    customer_group_id: Mapped[str | None] = mapped_column(String(26))  # the group that owns the customer, as rebuilt
 
 
 for _name in STAT_FIELDS:

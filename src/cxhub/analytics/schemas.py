@@ -12,6 +12,7 @@ from cxhub.analytics.definitions import METRICS
 DIMENSION_NAMES = (
     *("brand", "brand_id", "organisation", "organisation_id", "touchpoint", "touchpoint_id", "channel"),
     *("site", "site_id", "location_band", "team", "team_id", "agent", "agent_id", "seller"),
+    *("customer_group", "customer_group_id"),
 )
 _DIMENSION_FIELDS: dict[str, Any] = {
     "period": (str | None, Field(None, description="The day (YYYY-MM-DD), week (YYYY-Www), month or hour.")),

@@ -27,11 +27,14 @@ from cxhub.analytics.definitions import (
 from cxhub.analytics.models import DIMENSIONS, RollupRefresh, ServiceLevelThreshold
 from cxhub.auth.actor import Actor
 from cxhub.auth.models import User
+from cxhub.customers.groups import group_of
+from cxhub.customers.models import CustomerGroup
 from cxhub.errors import CxhubError
 from cxhub.journeys.models import Touchpoint
 from cxhub.kit.hours import BusinessHours
 from cxhub.kit.ids import new_id
 from cxhub.kit.time import utcnow
+from cxhub.routing import repository as routing_repository
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 
 OFFICE_HOURS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -43,10 +46,13 @@ DEFAULT_THRESHOLDS: dict[str, tuple[float, bool]] = {  # channel: (seconds, busi
 OTHER_CHANNELS_THRESHOLD = (24 * 3600, False)
 CHANNELS = ("email", "chat", "voice", "voicemail", "sms", "social", "review", "web_form", "api")
 Period = Literal["hour", "day", "week", "month"]
-BY = ("brand", "organisation", "touchpoint", "channel", "site", "location_band", "team", "agent", "seller")
+BY = (
+    *("brand", "organisation", "touchpoint", "channel", "site", "location_band", "team", "agent", "seller"),
+    "customer_group",
+)
 _ROLLUP_KEY = {"organisation": "organisation_id", "touchpoint": "touchpoint_id", "channel": "channel"}
 _ROLLUP_KEY |= {"site": "site_id", "location_band": "site_id", "team": "team_id", "agent": "agent_id"}
-_ROLLUP_KEY |= {"seller": "seller"}
+_ROLLUP_KEY |= {"seller": "seller", "customer_group": "customer_group_id"}
 CONTACT_ONLY = frozenset({"touchpoint", "channel", "seller"})  # agent time belongs to none of these
 AGENT_TIME = frozenset({"staffed_seconds", "worked_seconds"})
 _DIMENSION_AT = {name: DIMENSIONS.index(column) for name, column in _ROLLUP_KEY.items()}
@@ -121,6 +127,7 @@ def contact_statistics(
         later[(customer_id, touchpoint_id)].append(at)
     for times in later.values():
         times.sort()
+    group_of_customer = customer_groups(session, brand_id=brand.id, customer_ids=[c.customer_id for c in contacts])
     by_key: dict[tuple[str | None, ...], Stats] = defaultdict(Stats)
     key_of: dict[str, tuple[str | None, ...]] = {}
     for contact in contacts:
@@ -134,14 +141,31 @@ def contact_statistics(
             handle_seconds=contact.handle_seconds,
             call=contact.call,
         )
-        key_of[contact.conversation_id] = contact.dimensions
-        by_key[contact.dimensions] = by_key[contact.dimensions] + contact_stats(
-            fact, target=thresholds(contact.channel), now=now
-        )
+        key = (*contact.dimensions, group_of_customer.get(contact.customer_id))
+        key_of[contact.conversation_id] = key
+        by_key[key] = by_key[key] + contact_stats(fact, target=thresholds(contact.channel), now=now)
     for conversation_id, question, score in repository.answers(session, conversation_ids=list(key_of)):
         key = key_of[conversation_id]
         by_key[key] = by_key[key] + answer_stats(question, score)
     return by_key
+
+
+def customer_groups(session: Session, *, brand_id: str, customer_ids: Sequence[str]) -> dict[str, str]:
+    """The group that owns each customer (the first by position whose list or rules take them), as of now."""
+    groups = routing_repository.groups_of_brand(session, brand_id)
+    if not groups:
+        return {}
+    found: dict[str, str] = {}
+    unique = sorted(set(customer_ids))
+    for offset in range(0, len(unique), repository.CHUNK):
+        part = unique[offset : offset + repository.CHUNK]
+        facts = routing_repository.customer_facts(session, part)
+        listed = routing_repository.listed_members(session, [g.id for g in groups], part)
+        for customer_id in part:
+            group = group_of(groups, customer_id=customer_id, facts=facts[customer_id], listed=listed)
+            if group is not None:
+                found[customer_id] = group.id
+    return found
 
 
 def _came_back(times: list[dt.datetime], contact: repository.ContactRow) -> bool:
@@ -173,7 +197,7 @@ def agent_time(
         mine = worked.get((agent_id, brand.id), 0.0)
         share = 1.0 if only_brand else (mine / total[agent_id] if total[agent_id] else 0.0)
         if share:
-            key = (None, None, organisation_id, site_id, team_id, agent_id, None)
+            key = (None, None, organisation_id, site_id, team_id, agent_id, None, None)
             by_key[key] = Stats(staffed_seconds=seconds * share, worked_seconds=mine)
     return by_key
 
@@ -388,6 +412,9 @@ def _names(session: Session, totals: dict[tuple[Any, ...], Stats], by: Sequence[
         "touchpoint": select(Touchpoint.id, Touchpoint.name).where(Touchpoint.id.in_(wanted.get("touchpoint", ()))),
         "site": select(Site.id, Site.name).where(Site.id.in_(wanted.get("site", ()))),
         "team": select(Team.id, Team.name).where(Team.id.in_(wanted.get("team", ()))),
+        "customer_group": select(CustomerGroup.id, CustomerGroup.name).where(
+            CustomerGroup.id.in_(wanted.get("customer_group", ()))
+        ),
         "agent": select(Agent.id, User.name)
         .join(User, User.id == Agent.user_id)
         .where(Agent.id.in_(wanted.get("agent", ()))),
