@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.config import get_settings
 from cxhub.conversations.bulk import record_interactions, refresh_statistics
-from cxhub.conversations.files import InteractionFile, Record, UnreadableFile, rejects_path
+from cxhub.conversations.files import InteractionFile, Record, rejects_path
 from cxhub.conversations.prepared import Prepared, prepare
 from cxhub.conversations.schemas import InteractionCreate
 from cxhub.db import make_engine, make_sessionmaker, unit_of_work
 from cxhub.errors import CxhubError
+from cxhub.kit.recordfile import UnreadableFile
 
 console = Console()
 err = Console(stderr=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-FORMATS = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+from cxhub.kit.recordfile import UnreadableFile, file_format
+
 CUSTOMER_COLUMNS = {
     "customer_email": "email",
     "customer_phone": "phone",
@@ -53,10 +54,6 @@ REQUIRED_COLUMNS = ("channel", "external_id", "occurred_at", "direction")
 COLUMNS = (*TOP_COLUMNS, *CUSTOMER_COLUMNS, *VOICE_COLUMNS)
 
 
-class UnreadableFile(Exception):
-    """The file as a whole cannot be read: missing, not gzip, not UTF-8, an unknown format or header."""
-
-
 @dataclass(frozen=True)
 class Record:
     """One row or line: the InteractionCreate-shaped data, or why it could not be read."""
@@ -65,18 +62,6 @@ class Record:
     data: dict[str, Any] | None
     raw: Any  # the cells (CSV) or the text (NDJSON), as read, for the rejects file
     error: str | None = None
-
-
-def file_format(path: Path) -> tuple[str, bool]:
-    """("csv" | "ndjson", gzipped) from the file name."""
-    suffixes = [s.lower() for s in path.suffixes]
-    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
-    if gzipped:
-        suffixes = suffixes[:-1]
-    kind = FORMATS.get(suffixes[-1]) if suffixes else None
-    if kind is None:
-        raise UnreadableFile("name the file .csv, .ndjson or .jsonl (optionally .gz)")
-    return kind, gzipped
 
 
 def rejects_path(path: Path) -> Path:

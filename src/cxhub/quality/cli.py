@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -18,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cxhub.config import get_settings
 from cxhub.db import make_engine, make_sessionmaker, unit_of_work
+from cxhub.kit.recordfile import UnreadableFile, read_records, reason
 from cxhub.quality import service
 from cxhub.quality.schemas import SurveyAnswerImport
 
@@ -36,64 +33,6 @@ def register(app: typer.Typer) -> None:
     group.command("surveys")(import_surveys)
 
 
-class UnreadableFile(Exception):
-    """The file as a whole cannot be read."""
-
-
-def _open(path: Path) -> IO[str]:
-    names = [s.lower() for s in path.suffixes]
-    try:
-        raw = gzip.open(path, "rb") if names and names[-1] == ".gz" else path.open("rb")  # noqa: SIM115  the reader closes it
-    except OSError as exc:
-        raise UnreadableFile(f"cannot open it: {exc.strerror or exc}") from exc
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-
-
-def _kind(path: Path) -> str:
-    names = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    kind = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}.get(names[-1] if names else "")
-    if kind is None:
-        raise UnreadableFile("name the file .csv, .ndjson or .jsonl (optionally .gz)")
-    return kind
-
-
-def read_answers(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line, fields, None) for each record, or (line, None, reason) for one that cannot be read."""
-    kind = _kind(path)
-    with _open(path) as text:
-        try:
-            if kind == "csv":
-                reader = csv.DictReader(text)
-                header = reader.fieldnames or []
-                unknown = [name for name in header if name not in COLUMNS]
-                if unknown or "question" not in header:
-                    problems = [f"unknown column {name!r}" for name in unknown] or ["no 'question' column"]
-                    raise UnreadableFile("; ".join(problems) + f" (columns: {', '.join(COLUMNS)})")
-                for row in reader:
-                    yield reader.line_num, {k: v for k, v in row.items() if v not in ("", None)}, None
-                return
-            for line, raw in enumerate(text, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    data = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    yield line, None, f"not JSON: {exc.msg}"
-                    continue
-                yield (line, data, None) if isinstance(data, dict) else (line, None, "not a JSON object")
-        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-            raise UnreadableFile(f"stopped reading: {exc}") from exc
-
-
-def _reason(exc: ValidationError) -> str:
-    reasons = []
-    for error in exc.errors():
-        message = error["msg"].removeprefix("Value error, ")
-        where = ".".join(str(p) for p in error["loc"])
-        reasons.append(f"{where}: {message}" if where else message)
-    return "; ".join(reasons)
-
-
 def import_surveys(
     file: Annotated[Path, typer.Argument(help="A .csv, .ndjson or .jsonl file, optionally .gz.")],
     rejects: Annotated[
@@ -107,7 +46,7 @@ def import_surveys(
     tally = {"created": 0, "duplicate": 0, "rejected": 0}
     refused: list[dict[str, Any]] = []
     try:
-        records = list(read_answers(file))
+        records = [(r.line, r.fields, r.error) for r in read_records(file, columns=COLUMNS, required=("question",))]
         with Progress(
             TextColumn("importing answers"),
             BarColumn(),
@@ -150,7 +89,7 @@ def _record(session: Any, data: dict[str, Any], tally: dict[str, int]) -> str | 
         answer_import = SurveyAnswerImport.model_validate(data)
         conversation = service.conversation_of(session, answer_import)
     except ValidationError as exc:
-        return _reason(exc)
+        return reason(exc)
     except service.UnknownConversation as exc:
         return str(exc)
     recorded = service.record_answer(session, conversation=conversation, answer_import=answer_import, source="import")

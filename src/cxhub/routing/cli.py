@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.config import get_settings
-from cxhub.conversations.files import UnreadableFile
 from cxhub.db import make_engine, make_sessionmaker
+from cxhub.kit.recordfile import UnreadableFile
 from cxhub.routing.simulation import GIVE_UP_AFTER, Arrival, Outcome, World, arrival_of, read_world, replay
 from cxhub.routing.workfile import read_rows
 from cxhub.workforce.models import Brand
