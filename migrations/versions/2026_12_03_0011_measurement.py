@@ -148,9 +148,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index("ix_conversations_brand_first_inbound")
-        batch_op.drop_column("first_inbound_at")
+    # not in batch mode: on SQLite that recreates the table and drops the search triggers of 0008
+    op.drop_index("ix_conversations_brand_first_inbound", table_name="conversations")
+    op.drop_column("conversations", "first_inbound_at")
 
     with op.batch_alter_table("survey_answers", schema=None) as batch_op:
         batch_op.drop_index("ix_survey_answers_created_at")
