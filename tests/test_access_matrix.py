@@ -35,6 +35,7 @@ from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
 from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
+from cxhub.quality.models import CoachingFeedback, SurveyInvitation
 from cxhub.routing.models import Queue, SlaPolicy
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
 from tests.builders import make_match_candidate
@@ -78,7 +79,7 @@ ROUTES = [
     Route("POST", "/api/v1/agents", P.AGENTS_MANAGE, "new_agent", 201),
     Route("GET", "/api/v1/agents/{agent_id}", P.AGENTS_READ, "agent", 200),
     Route("PATCH", "/api/v1/agents/{agent_id}", P.AGENTS_MANAGE, "agent", 200),
-    Route("DELETE", "/api/v1/agents/{agent_id}", P.AGENTS_MANAGE, "agent", 204),
+    Route("DELETE", "/api/v1/agents/{agent_id}", P.AGENTS_MANAGE, "empty_agent", 204),
     Route("GET", "/api/v1/users", P.USERS_READ, None, 200),
     Route("POST", "/api/v1/users", P.USERS_MANAGE, "new_user", 201),
     Route("GET", "/api/v1/users/{user_id}", P.USERS_READ, "user", 200),
@@ -182,6 +183,10 @@ ROUTES = [
     Route("GET", "/api/v1/metrics/consistency-gap", P.METRICS_READ, None, 200),
     Route("PUT", "/api/v1/metrics/gap-margins/{metric}", P.METRICS_MANAGE, None, 204, in_house_only=True),
     Route("GET", "/api/v1/metrics/gap-alerts", P.METRICS_READ, None, 200),
+    Route("GET", "/api/v1/survey-policies", P.SURVEYS_MANAGE, None, 200, in_house_only=True),
+    Route("PUT", "/api/v1/survey-policies", P.SURVEYS_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/coaching-feedback", P.COACHING_READ, None, 200),
+    Route("POST", "/api/v1/coaching-feedback/{feedback_id}/acknowledge", P.COACHING_READ, "coaching", 200),
 ]
 
 
@@ -200,6 +205,8 @@ def expected(route: Route, role: Role, is_partner: bool, target: str) -> int:
         return 422  # the organisation, site or team named in the body is unknown to them
     if route.needs_agent and role not in (Role.AGENT, Role.TEAM_LEAD):
         return 409  # only agents and team leads have agent profiles in the demo
+    if route.scoped == "coaching" and target == OTHER and role in (Role.AGENT, Role.TEAM_LEAD):
+        return 404  # a customer's feedback reaches its agent and their coach, no other agent or team
     return route.success
 
 
@@ -211,6 +218,7 @@ class Records:
     dead_job_id: str
     dead_letter_id: str
     journey: dict[str, str]  # a stage with no touchpoints, a touchpoint no queue serves, a rule, a queue, a group
+    feedback: dict[str, str]  # a demo user's e-mail -> coaching feedback for their own agent profile, if any
 
 
 @pytest.fixture
@@ -238,7 +246,11 @@ def records(world: Session) -> Records:
         world.flush()
         empty_team = Team(organisation_id=org.id, site_id=site.id, name="Spare team")
         spare_user = User(email=f"spare@{org.id}.example", name="Spare Person", role="agent", organisation_id=org.id)
-        world.add_all([empty_team, spare_user])
+        idle_user = User(email=f"idle@{org.id}.example", name="Idle Person", role="agent", organisation_id=org.id)
+        world.add_all([empty_team, spare_user, idle_user])
+        world.flush()
+        empty_agent = Agent(user_id=idle_user.id, team_id=team.id, organisation_id=org.id)  # no history: deletable
+        world.add(empty_agent)
         world.flush()
         customer = Customer(brand_id=brand.id, name="Jane Doe")
         world.add(customer)
@@ -270,6 +282,7 @@ def records(world: Session) -> Records:
             "empty_site": empty_site.id,
             "empty_team": empty_team.id,
             "spare_user": spare_user.id,
+            "empty_agent": empty_agent.id,
             "conversation": conversation.id,
             "attachment": attachment.id,
             "customer": customer.id,
@@ -312,7 +325,56 @@ def records(world: Session) -> Records:
         "team": world.scalars(select(Team).where(Team.name == "Dublin Care")).one().id,
         "policy": world.scalars(select(SlaPolicy).where(SlaPolicy.name == "Chat: answer within 2 minutes")).one().id,
     }
-    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey)
+    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey, _feedback(world, brand.id))
+
+
+def _feedback(world: Session, brand_id: str) -> dict[str, str]:
+    """Coaching feedback a customer left for each demo agent and team lead."""
+    found = {}
+    demo_agents = select(Agent, User.email).join(User, User.id == Agent.user_id)
+    for agent, email in world.execute(demo_agents.where(User.email.in_([u.email for u in DEMO_USERS]))):
+        customer = Customer(brand_id=brand_id, name="Coached Customer")
+        world.add(customer)
+        world.flush()
+        conversation = Conversation(brand_id=brand_id, customer_id=customer.id, channel="email", status="resolved")
+        world.add(conversation)
+        world.flush()
+        assign_conversation(world, conversation=conversation, organisation_id=agent.organisation_id)
+        invitation = SurveyInvitation(
+            brand_id=brand_id,
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            channel="email",
+            outcome="answered",
+            agent_id=agent.id,
+            organisation_id=agent.organisation_id,
+        )
+        world.add(invitation)
+        world.flush()
+        feedback = CoachingFeedback(
+            brand_id=brand_id,
+            conversation_id=conversation.id,
+            invitation_id=invitation.id,
+            agent_id=agent.id,
+            organisation_id=agent.organisation_id,
+            kind="encouragement",
+            text="Thank you!",
+        )
+        world.add(feedback)
+        world.flush()
+        found[email] = feedback.id
+    world.commit()
+    return found
+
+
+def _feedback_id(records: Records, email: str, own_org: str, target: str) -> str:
+    """Feedback for the user's own agent profile, else for an agent of the organisation (own or the other)."""
+    if target == OWN and email in records.feedback:
+        return records.feedback[email]
+    org_name = own_org if target == OWN else OTHER_ORG[own_org]
+    return next(
+        records.feedback[u.email] for u in DEMO_USERS if u.organisation == org_name and u.email in records.feedback
+    )
 
 
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
@@ -326,7 +388,7 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         organisation_id=ids["organisation"],
         site_id=ids["empty_site" if route.scoped == "empty_site" else "site"],
         team_id=ids["empty_team" if route.scoped == "empty_team" else "team"],
-        agent_id=ids["agent"],
+        agent_id=ids["empty_agent" if route.scoped == "empty_agent" else "agent"],
         user_id=ids["user"],
         conversation_id=ids["conversation"],
         attachment_id=ids["attachment"],
@@ -344,6 +406,7 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         canned_response_id=records.journey["canned"],
         merge_id=records.journey["merge"],
         candidate_id=records.journey["candidate"],
+        feedback_id=_feedback_id(records, email, own_org, target),
         channel="voice",
         metric="csat",
     )
@@ -426,6 +489,8 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
             "score": 5,
             "answered_at": "2026-11-20T10:00:00+00:00",
         },
+        ("PUT", "/api/v1/survey-policies"): {"policies": [{"channel": "email", "sampling_rate": 0.5}]},
+        ("POST", "/api/v1/coaching-feedback/{feedback_id}/acknowledge"): {"action": "Talked it through."},
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",
             "external_id": f"matrix-{email}-{target}",
@@ -523,6 +588,8 @@ PAGES = [
     Route("GET", "/metrics/heatmap", P.METRICS_READ, None, 200),
     Route("GET", "/metrics/surveys", P.METRICS_READ, None, 200),
     Route("GET", "/metrics/agents/{agent_id}", P.METRICS_READ, "agent", 200),
+    Route("GET", "/coaching", P.COACHING_READ, None, 200),
+    Route("GET", "/settings/surveys", P.SURVEYS_MANAGE, None, 200, in_house_only=True),
 ]
 
 

@@ -72,6 +72,7 @@ class ConversationHandler(Base):
 
 
 KINDS = ("message", "call", "voicemail", "review", "post", "order", "return", "event")
+SYSTEM = "system"  # written by the hub itself (a survey's link in a chat): never an agent's reply, never intake
 
 
 class Interaction(Base):
@@ -85,7 +86,7 @@ class Interaction(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[str] = mapped_column(String(20), default="message")  # see KINDS
+    kind: Mapped[str] = mapped_column(String(20), default="message")  # see KINDS, and SYSTEM
     direction: Mapped[str] = mapped_column(String(10))
     external_id: Mapped[str] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)

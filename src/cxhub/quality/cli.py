@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from cxhub.config import get_settings
 from cxhub.db import make_engine, make_sessionmaker, unit_of_work
 from cxhub.kit.recordfile import UnreadableFile, read_records, reason
-from cxhub.quality import service
+from cxhub.kit.time import utcnow
+from cxhub.quality import invitations, service
 from cxhub.quality.schemas import SurveyAnswerImport
 
 console = Console()
@@ -31,6 +32,25 @@ def register(app: typer.Typer) -> None:
         group = typer.Typer(help="Import data in bulk.", no_args_is_help=True)
         app.add_typer(group, name="import")
     group.command("surveys")(import_surveys)
+    surveys = typer.Typer(help="Surveys sent by the hub after a resolution.", no_args_is_help=True)
+    surveys.command("send")(send_surveys)
+    app.add_typer(surveys, name="surveys")
+
+
+def send_surveys(as_json: Annotated[bool, typer.Option("--json", help="Print the tally as JSON.")] = False) -> None:
+    """Send the surveys that are due now (the `quality.send_surveys` job does it every minute)."""
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            tally = invitations.send_due_surveys(session, now=utcnow(), settings=settings)
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps({"invited": tally.invited, "skipped": dict(tally.skipped)}) + "\n")
+        return
+    skipped = ", ".join(f"{count} {why.replace('_', ' ')}" for why, count in sorted(tally.skipped.items()))
+    console.print(f"[green]{tally.invited} invited[/green]" + (f"; skipped: {skipped}" if skipped else ""))
 
 
 def import_surveys(

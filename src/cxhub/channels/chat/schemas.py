@@ -50,9 +50,11 @@ class ChatEvent(BaseModel):
 
     id: str = Field(description="The interaction id; also the event id to resume after.")
     client_id: str | None = Field(description="The widget's own id of a message the visitor sent.")
-    direction: Literal["inbound", "outbound"]
+    direction: Literal["inbound", "outbound", "system"] = Field(description="`system`: written by the hub itself.")
     text: str
     occurred_at: dt.datetime
+    url: str | None = Field(None, description="A link the message offers (a survey's), shown as a link.")
+    link_text: str | None = Field(None, description="What the link says.")
 
 
 class LiveInteraction(BaseModel):

@@ -28,12 +28,13 @@ from cxhub.channels.chat.schemas import (
 )
 from cxhub.channels.chat.tokens import InvalidPass, VisitorPass, read_pass, sign_pass
 from cxhub.conversations import service as conversations
-from cxhub.conversations.models import Conversation, DeadLetter, Interaction
+from cxhub.conversations.models import SYSTEM, Conversation, DeadLetter, Interaction
 from cxhub.customers import identifiers
 from cxhub.customers.models import Customer, CustomerIdentity
 from cxhub.customers.service import add_identifier, attach_customer
 from cxhub.errors import Conflict, CxhubError
 from cxhub.kit.ids import new_id
+from cxhub.kit.time import utcnow
 
 CHANNEL = "chat"
 DEAD_LETTER_SOURCE = "chat.widget"
@@ -236,7 +237,7 @@ def chat_events(session: Session, *, visitor_pass: VisitorPass, floor: str | Non
             Conversation.brand_id == visitor_pass.brand_id,
             Conversation.channel == CHANNEL,
             Conversation.thread_ref == visitor_pass.session_id,
-            Interaction.kind == "message",
+            Interaction.kind.in_(("message", SYSTEM)),
             Interaction.text.is_not(None),
         )
     )
@@ -245,12 +246,43 @@ def chat_events(session: Session, *, visitor_pass: VisitorPass, floor: str | Non
         ChatEvent(
             id=row.id,
             client_id=row.extra.get("client_id") if row.direction == "inbound" else None,
-            direction="inbound" if row.direction == "inbound" else "outbound",
+            direction="system" if row.kind == SYSTEM else "inbound" if row.direction == "inbound" else "outbound",
             text=row.text or "",
             occurred_at=row.occurred_at,
+            url=row.url if row.kind == SYSTEM else None,
+            link_text=row.extra.get("link_text") if row.kind == SYSTEM else None,
         )
         for row in rows
     ]
+
+
+def post_system_message(
+    session: Session, *, conversation: Conversation, text: str, url: str | None = None, link_text: str | None = None
+) -> Interaction:
+    """A message from the hub itself into the visitor's chat (a survey's link): the widget shows it, and it is
+    no agent's reply: the conversation's status, first response and last outbound time stay as they are."""
+    if conversation.channel != CHANNEL:
+        raise ValueError(f"a {conversation.channel} conversation has no chat to post into")
+    now = utcnow()
+    interaction = Interaction(
+        brand_id=conversation.brand_id,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel=CHANNEL,
+        kind=SYSTEM,
+        direction="outbound",
+        external_id=f"cxhub-{new_id()}",
+        body_digest="",
+        occurred_at=now,
+        text=text,
+        url=url,
+        delivery_status="sent",  # the visitor's event stream carries it, as it carries replies
+        delivered_at=now,
+        extra={"link_text": link_text} if link_text else {},
+    )
+    session.add(interaction)
+    session.flush()
+    return interaction
 
 
 def live_interactions(session: Session, *, conversation_id: str, floor: str | None) -> list[LiveInteraction]:

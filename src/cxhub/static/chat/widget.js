@@ -22,11 +22,13 @@
     "h2{margin:0;font-weight:600}",
     "button{cursor:pointer;border:1px solid #1f4e79;border-radius:4px;background:#1f4e79;color:#fff;padding:6px 10px}",
     "header button{background:transparent;border-color:#fff}",
-    "button:focus-visible,input:focus-visible,textarea:focus-visible,summary:focus-visible{outline:3px solid #f5b301;outline-offset:1px}",
+    "button:focus-visible,input:focus-visible,textarea:focus-visible,summary:focus-visible,a:focus-visible{outline:3px solid #f5b301;outline-offset:1px}",
     "ol{list-style:none;margin:0;padding:8px 12px;overflow-y:auto;flex:1}",
     "li{margin:6px 0;padding:6px 10px;border-radius:8px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}",
     "li.inbound{margin-left:auto;background:#dbe9f6}",
     "li.outbound{background:#eee}",
+    "li.system{background:#fff8e1;border:1px solid #c9a227;max-width:100%}",
+    "li a{color:#1f4e79;font-weight:600}",
     "li.pending{opacity:.6}",
     "li.failed{outline:2px solid #b00020}",
     ".who{display:block;font-size:12px;color:#555}",
@@ -94,13 +96,21 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  function bubble(direction, body) {
+  function bubble(direction, body, url, linkText) {
     var li = document.createElement("li");
     li.className = direction;
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = direction === "inbound" ? "You" : "Support";
     li.append(who, document.createTextNode(body));
+    if (url && /^https?:\/\//.test(url)) {  // a link the hub offers (a survey's), never one a visitor wrote
+      var link = document.createElement("a");
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = linkText || url;
+      li.append(document.createTextNode(" "), link);
+    }
     return li;
   }
 
@@ -123,7 +133,7 @@
       li.classList.remove("pending", "failed");
       li.remove();
     } else {
-      li = bubble(message.direction, message.text);
+      li = bubble(message.direction, message.text, message.url, message.link_text);
     }
     li.dataset.id = message.id;
     place(li);
