@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from cxhub.config import get_settings
 from cxhub.jobs.service import backoff_seconds, enqueue, periodic, task
+from cxhub.kit.mail import send_mail
 from cxhub.kit.time import utcnow
 from cxhub.quality.invitations import SEND_EMAIL_JOB, send_due_surveys, survey_email
 from cxhub.quality.models import SurveyInvitation
@@ -36,8 +36,7 @@ def send_survey_email(session: Session, payload: dict[str, Any]) -> None:
     settings = get_settings()
     try:
         message = survey_email(session, invitation=invitation, settings=settings)
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            smtp.send_message(message)
+        send_mail(message, host=settings.smtp_host, port=settings.smtp_port, outbox=settings.mail_outbox)
     except Exception as exc:  # every failure is kept on the invitation and retried, never lost
         invitation.delivery_error = f"attempt {attempt}: {type(exc).__name__}: {exc}"[:4000]
         if attempt >= MAX_DELIVERY_ATTEMPTS:
