@@ -587,6 +587,7 @@ PAGES = [
     Route("GET", "/metrics", P.METRICS_READ, None, 200),
     Route("GET", "/metrics/heatmap", P.METRICS_READ, None, 200),
     Route("GET", "/metrics/surveys", P.METRICS_READ, None, 200),
+    Route("GET", "/metrics/coaching", P.METRICS_READ, None, 200),
     Route("GET", "/metrics/agents/{agent_id}", P.METRICS_READ, "agent", 200),
     Route("GET", "/coaching", P.COACHING_READ, None, 200),
     Route("GET", "/settings/surveys", P.SURVEYS_MANAGE, None, 200, in_house_only=True),

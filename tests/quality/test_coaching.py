@@ -4,7 +4,9 @@ by acknowledging it and noting what was done."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -238,3 +240,27 @@ def _feed_queries(statements: list[str]) -> list[str]:
         for s in statements
         if "coaching_feedback" in s or "survey_answers" in s or "FROM agents" in s or "customers" in s
     ]
+
+
+def test_per_agent_feedback_sits_beside_resolution_satisfaction_and_tenure(
+    client: TestClient, login: Any, token_for: Any, feedback: dict[str, str]
+) -> None:
+    acknowledged = client.post(
+        f"/api/v1/coaching-feedback/{feedback['agent@atlantic.example']}/acknowledge",
+        json={"action": "Told the team to give delivery dates."},
+        headers=token_for("lead@atlantic.example"),
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
+    director = login("director@lumen.example")
+    page = director.get("/metrics/coaching")
+    assert page.status_code == 200
+    assert 'data-testid="coaching"' in page.text
+    rows = {r["agent"]: r for r in csv.DictReader(io.StringIO(director.get("/metrics/coaching?format=csv").text))}
+    received = {
+        name: (r["feedback_received"], r["feedback_acted_on"])
+        for name, r in rows.items()
+        if r["feedback_received"] != "0"
+    }
+    assert sorted(received.values()) == [("1", "0"), ("1", "0"), ("1", "0"), ("1", "1")]
+    partner = csv.DictReader(io.StringIO(login("lead@atlantic.example").get("/metrics/coaching?format=csv").text))
+    assert {r["organisation"] for r in partner} == {"Atlantic CX"}

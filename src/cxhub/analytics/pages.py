@@ -26,6 +26,7 @@ from cxhub.deps import PageActor, SessionDep, csrf_protect, require
 from cxhub.errors import CxhubError, Forbidden, NotFound
 from cxhub.journeys.models import Touchpoint
 from cxhub.kit.time import utcnow
+from cxhub.quality.coaching import coaching_counts
 from cxhub.quality.models import SurveyAnswer
 from cxhub.quality.scales import SCALES
 from cxhub.web import render
@@ -223,6 +224,9 @@ def agent_scorecard(
         names = ["period", "contacts", *OVERVIEW_METRICS]
         return _csv(f"agent-{agent_id}.csv", names, [[r.get(n) for n in names] for r in weekly])
     tenure = (utcnow().date() - agent.hire_date).days if agent.hire_date else None
+    start, _ = service.day_bounds(first, "UTC")
+    _, end = service.day_bounds(last, "UTC")
+    received, acted_on = coaching_counts(session, agent_ids=[agent_id], since=start, until=end).get(agent_id, (0, 0))
     return render(
         request,
         "analytics/agent.html",
@@ -235,6 +239,8 @@ def agent_scorecard(
         team=team[0] if team else None,
         weekly=weekly,
         tenure_days=tenure,
+        feedback_received=received,
+        feedback_acted_on=acted_on,
         metrics=[(m, METRICS_BY_NAME[m].label) for m in OVERVIEW_METRICS],
         shown=shown,
         chart={
@@ -325,3 +331,48 @@ def survey_answers(
         organisations=organisations,
         touchpoints=session.execute(select(Touchpoint.id, Touchpoint.name).order_by(Touchpoint.name)).all(),
     )
+
+
+@router.get("/metrics/coaching")
+def coaching_table(
+    request: Request,
+    session: SessionDep,
+    actor: CanRead,
+    first: Annotated[dt.date | None, Query(alias="from")] = None,
+    last: Annotated[dt.date | None, Query(alias="to")] = None,
+    format: Annotated[str | None, Query(pattern="^csv$")] = None,
+) -> Response:
+    """Per agent: customers' feedback received and acted on, with FCR, CSAT and tenure beside it."""
+    first, last = _window(first, last)
+    start, _ = service.day_bounds(first, "UTC")
+    _, end = service.day_bounds(last, "UTC")
+    figures = {r["agent_id"]: r for r in _report(session, actor, first, last, by=("agent",)) if r["agent_id"]}
+    statement = (
+        select(Agent.id, User.name, Organisation.name, Agent.hire_date)
+        .join(User, User.id == Agent.user_id)
+        .join(Organisation, Organisation.id == Agent.organisation_id)
+        .order_by(Organisation.name, User.name)
+    )
+    if actor.is_partner:
+        statement = statement.where(Agent.organisation_id == actor.organisation_id)
+    agents = session.execute(statement).all()
+    counts = coaching_counts(session, agent_ids=[a[0] for a in agents], since=start, until=end)
+    today = utcnow().date()
+    rows = [
+        {
+            "agent_id": agent_id,
+            "agent": name,
+            "organisation": organisation,
+            "feedback_received": counts.get(agent_id, (0, 0))[0],
+            "feedback_acted_on": counts.get(agent_id, (0, 0))[1],
+            "contacts": figures.get(agent_id, {}).get("contacts", 0),
+            "fcr_internal": figures.get(agent_id, {}).get("fcr_internal"),
+            "csat": figures.get(agent_id, {}).get("csat"),
+            "tenure_days": (today - hired).days if hired else None,
+        }
+        for agent_id, name, organisation, hired in agents
+    ]
+    if format == "csv":
+        names = list(rows[0]) if rows else ["agent_id", "agent"]
+        return _csv("coaching.csv", names, [[r[n] for n in names] for r in rows])
+    return render(request, "analytics/coaching.html", first=first, last=last, rows=rows, shown=shown)
