@@ -7,7 +7,7 @@ gets 403. The test fails when a route exists that the table below does not cover
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -35,9 +35,10 @@ from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
 from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
+from cxhub.quality.models import Scorecard
 from cxhub.routing.models import Queue, SlaPolicy
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
-from tests.builders import make_match_candidate
+from tests.builders import make_match_candidate, make_qa_records
 
 P = Permission
 OWN, OTHER, NONE = "own", "other", "none"
@@ -179,6 +180,27 @@ ROUTES = [
     Route("GET", "/api/v1/metrics/service-level-thresholds", P.METRICS_READ, None, 200),
     Route("PUT", "/api/v1/metrics/service-level-thresholds/{channel}", P.METRICS_MANAGE, None, 200, in_house_only=True),
     Route("POST", "/api/v1/survey-answers", P.INTERACTIONS_CREATE, None, 201),
+    Route("GET", "/api/v1/scorecards", None, None, 200),
+    Route("POST", "/api/v1/scorecards", P.QA_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/scorecards/{scorecard_id}", None, None, 200),
+    Route("PUT", "/api/v1/scorecards/{scorecard_id}", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/evaluations", P.QA_EVALUATE, None, 200),
+    Route("PUT", "/api/v1/conversations/{conversation_id}/evaluation", P.QA_EVALUATE, "conversation", 200),
+    Route("GET", "/api/v1/evaluations/{evaluation_id}", P.QA_EVALUATE, "evaluation", 200),
+    Route("POST", "/api/v1/evaluations/{evaluation_id}/settlement", P.QA_EVALUATE, "evaluation", 200),
+    Route("GET", "/api/v1/me/evaluations", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("GET", "/api/v1/me/evaluations/{evaluation_id}", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("POST", "/api/v1/me/evaluations/{evaluation_id}/dispute", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("POST", "/api/v1/evaluation-samples", P.QA_EVALUATE, None, 201),
+    Route("GET", "/api/v1/evaluation-queue", P.QA_EVALUATE, None, 200),
+    Route("POST", "/api/v1/calibration-sessions", P.QA_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/calibration-sessions", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/calibration-sessions/{session_id}", P.QA_MANAGE, "calibration", 200, in_house_only=True),
+    Route(
+        "GET", "/api/v1/calibration-sessions/{session_id}/report", P.QA_MANAGE, "calibration", 200, in_house_only=True
+    ),
+    Route("GET", "/api/v1/me/calibration-sessions", P.QA_EVALUATE, None, 200),
+    Route("GET", "/api/v1/me/calibration-sessions/{session_id}", P.QA_EVALUATE, "calibration", 200),
 ]
 
 
@@ -208,6 +230,7 @@ class Records:
     dead_job_id: str
     dead_letter_id: str
     journey: dict[str, str]  # a stage with no touchpoints, a touchpoint no queue serves, a rule, a queue, a group
+    evaluations: dict[str, str] = field(default_factory=dict)  # user e-mail -> an evaluation of their own work
 
 
 @pytest.fixture
@@ -235,7 +258,11 @@ def records(world: Session) -> Records:
         world.flush()
         empty_team = Team(organisation_id=org.id, site_id=site.id, name="Spare team")
         spare_user = User(email=f"spare@{org.id}.example", name="Spare Person", role="agent", organisation_id=org.id)
-        world.add_all([empty_team, spare_user])
+        leaver = User(email=f"leaver@{org.id}.example", name="Leaving Person", role="agent", organisation_id=org.id)
+        world.add_all([empty_team, spare_user, leaver])
+        world.flush()
+        unused_agent = Agent(user_id=leaver.id, team_id=team.id, organisation_id=org.id)  # nothing refers to it
+        world.add(unused_agent)
         world.flush()
         customer = Customer(brand_id=brand.id, name="Jane Doe")
         world.add(customer)
@@ -267,6 +294,7 @@ def records(world: Session) -> Records:
             "empty_site": empty_site.id,
             "empty_team": empty_team.id,
             "spare_user": spare_user.id,
+            "unused_agent": unused_agent.id,
             "conversation": conversation.id,
             "attachment": attachment.id,
             "customer": customer.id,
@@ -309,7 +337,13 @@ def records(world: Session) -> Records:
         "team": world.scalars(select(Team).where(Team.name == "Dublin Care")).one().id,
         "policy": world.scalars(select(SlaPolicy).where(SlaPolicy.name == "Chat: answer within 2 minutes")).one().id,
     }
-    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey)
+    qa_by_org, own_evaluations = make_qa_records(world, agents=[u.email for u in DEMO_USERS])
+    for name, qa_ids in qa_by_org.items():
+        by_org[name].update(qa_ids)
+    journey["scorecard"] = world.scalars(select(Scorecard)).one().id
+    journey["qa"] = world.scalars(select(User).where(User.email == "qa@lumen.example")).one().id
+    journey["lead"] = world.scalars(select(User).where(User.email == "lead@lumen.example")).one().id
+    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey, own_evaluations)
 
 
 OTHER_ORG = {"Lumen Care": "Pacific Contact", "Atlantic CX": "Pacific Contact", "Pacific Contact": "Atlantic CX"}
@@ -323,7 +357,7 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         organisation_id=ids["organisation"],
         site_id=ids["empty_site" if route.scoped == "empty_site" else "site"],
         team_id=ids["empty_team" if route.scoped == "empty_team" else "team"],
-        agent_id=ids["agent"],
+        agent_id=ids["unused_agent" if route.method == "DELETE" and route.scoped == "agent" else "agent"],
         user_id=ids["user"],
         conversation_id=ids["conversation"],
         attachment_id=ids["attachment"],
@@ -342,6 +376,12 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         merge_id=records.journey["merge"],
         candidate_id=records.journey["candidate"],
         channel="voice",
+        scorecard_id=records.journey["scorecard"],
+        # an agent's own evaluation, whichever the target: other agents' are simply not theirs (tested apart)
+        evaluation_id=records.evaluations.get(email, ids["evaluation"])
+        if route.path.startswith("/api/v1/me/")
+        else ids["evaluation"],
+        session_id=ids["calibration"],
     )
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -420,6 +460,23 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
             "question": "csat",
             "score": 5,
             "answered_at": "2026-11-20T10:00:00+00:00",
+        },
+        ("POST", "/api/v1/scorecards"): {
+            "name": f"Matrix {target}",
+            "sections": [{"title": "All", "criteria": [{"label": "Solves it", "weight": 1}]}],
+        },
+        ("PUT", "/api/v1/scorecards/{scorecard_id}"): {
+            "name": "Lumen values",
+            "sections": [{"title": "All", "criteria": [{"label": "Solves it", "weight": 1}]}],
+        },
+        ("PUT", "/api/v1/conversations/{conversation_id}/evaluation"): {"answers": [], "comment": "a start"},
+        ("POST", "/api/v1/evaluations/{evaluation_id}/settlement"): {"outcome": "upheld", "reason": "It stands."},
+        ("POST", "/api/v1/me/evaluations/{evaluation_id}/dispute"): {"reason": "The customer asked for it."},
+        ("POST", "/api/v1/evaluation-samples"): {"first_day": "2026-11-01", "last_day": "2026-11-30", "size": 2},
+        ("POST", "/api/v1/calibration-sessions"): {
+            "title": f"Matrix {target}",
+            "conversation_ids": [ids["conversation"]],
+            "evaluator_user_ids": [records.journey["qa"], records.journey["lead"]],
         },
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",

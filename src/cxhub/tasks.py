@@ -7,4 +7,5 @@ import cxhub.conversations.privacy
 import cxhub.conversations.tasks
 import cxhub.customers.retention
 import cxhub.customers.tasks
+import cxhub.quality.tasks
 import cxhub.routing.tasks  # noqa: F401

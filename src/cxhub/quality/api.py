@@ -1,4 +1,4 @@
-"""Quality API: survey answers from a brand's own survey tool."""
+"""Quality API: survey answers from a brand's own survey tool, and the QA routes (qa_api)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.deps import SessionDep, require
 from cxhub.errors import CxhubError
-from cxhub.quality import service
+from cxhub.quality import qa_api, service
 from cxhub.quality.schemas import SurveyAnswerImport
 from cxhub.web import error_responses
 
-router = APIRouter(tags=["surveys"])
+router = APIRouter()
 CanCreate = Annotated[Actor, Depends(require(Permission.INTERACTIONS_CREATE))]
+router.include_router(qa_api.router)
 
 
 class SurveyAnswerRead(BaseModel):
@@ -27,7 +28,13 @@ class SurveyAnswerRead(BaseModel):
     duplicate: bool
 
 
-@router.post("/survey-answers", response_model=SurveyAnswerRead, status_code=201, responses=error_responses(403, 422))
+@router.post(
+    "/survey-answers",
+    tags=["surveys"],
+    response_model=SurveyAnswerRead,
+    status_code=201,
+    responses=error_responses(403, 422),
+)
 def create_survey_answer(
     session: SessionDep, actor: CanCreate, body: SurveyAnswerImport, response: Response
 ) -> SurveyAnswerRead:
