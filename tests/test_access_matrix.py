@@ -379,7 +379,7 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         scorecard_id=records.journey["scorecard"],
         # an agent's own evaluation, whichever the target: other agents' are simply not theirs (tested apart)
         evaluation_id=records.evaluations.get(email, ids["evaluation"])
-        if route.path.startswith("/api/v1/me/")
+        if route.path.startswith(("/api/v1/me/", "/qa/mine/"))
         else ids["evaluation"],
         session_id=ids["calibration"],
     )
@@ -569,6 +569,18 @@ PAGES = [
     Route("GET", "/search", P.CONVERSATIONS_READ, None, 200),
     Route("GET", "/customers/{customer_id}/privacy", P.CUSTOMERS_CONSENTS, None, 200, in_house_only=True),
     Route("GET", "/customers/{customer_id}/export.html", P.CUSTOMERS_PRIVACY, None, 200, in_house_only=True),
+    Route("GET", "/qa", P.QA_EVALUATE, None, 200),
+    Route("GET", "/qa/evaluations", P.QA_EVALUATE, None, 200),
+    Route("GET", "/qa/evaluations/{evaluation_id}", P.QA_EVALUATE, "evaluation", 200),
+    Route("GET", "/qa/conversations/{conversation_id}", P.QA_EVALUATE, "conversation", 200),
+    Route("GET", "/qa/mine", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("GET", "/qa/mine/{evaluation_id}", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("GET", "/qa/scorecards", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/scorecards/new", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/scorecards/{scorecard_id}", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/calibration", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/calibration/{session_id}", P.QA_MANAGE, "calibration", 200, in_house_only=True),
+    Route("GET", "/qa/calibration/{session_id}/mine", P.QA_EVALUATE, "calibration", 200),
 ]
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from sqlalchemy import select
 
 from cxhub.auth.actor import Actor
 from cxhub.auth.permissions import Permission
 from cxhub.conversations.models import Conversation
 from cxhub.deps import ApiActor, Cursor, Limit, SessionDep, require
-from cxhub.errors import Conflict, NotFound
+from cxhub.errors import Conflict
 from cxhub.kit.pagination import Page, paginate
 from cxhub.quality import evaluations, queues, repository, scorecards, sessions
-from cxhub.quality.models import CalibrationConversation, CalibrationSession, Evaluation, Scorecard
+from cxhub.quality.models import CalibrationSession, Evaluation, Scorecard
 from cxhub.quality.schemas import (
     CalibrationReportRead,
     CalibrationSessionCreate,
@@ -58,22 +57,7 @@ def _conversation(session: SessionDep, actor: ApiActor, conversation_id: str) ->
 
 
 def _session_in_scope(session: SessionDep, actor: ApiActor, session_id: str) -> CalibrationSession:
-    """A session of the actor's brands; for a partner, one that holds a conversation of their organisation."""
-    calibration = session.scalar(repository.readable_sessions(actor).where(CalibrationSession.id == session_id))
-    if calibration is not None and actor.is_partner:
-        theirs = session.scalar(
-            select(CalibrationConversation.conversation_id)
-            .join(Conversation, Conversation.id == CalibrationConversation.conversation_id)
-            .where(
-                CalibrationConversation.session_id == calibration.id,
-                Conversation.organisation_id == actor.organisation_id,
-            )
-            .limit(1)
-        )
-        calibration = calibration if theirs is not None else None
-    if calibration is None:
-        raise NotFound("calibration session")
-    return calibration
+    return sessions.get_session_in_scope(session, actor=actor, session_id=session_id)
 
 
 ScorecardInScope = Annotated[Scorecard, Depends(_scorecard)]

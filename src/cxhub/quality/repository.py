@@ -174,6 +174,29 @@ def ordinary_evaluation(session: Session, conversation_id: str) -> Evaluation | 
     )
 
 
+def conversation_titles(session: Session, conversation_ids: set[str]) -> dict[str, str]:
+    """A title per conversation: its subject, else the start of its first message, else its channel."""
+    if not conversation_ids:
+        return {}
+    titles = dict(
+        session.execute(
+            select(Conversation.id, Conversation.subject).where(Conversation.id.in_(conversation_ids))
+        ).all()
+    )
+    untitled = [cid for cid, subject in titles.items() if not subject]
+    if untitled:
+        rows = session.execute(
+            select(Interaction.conversation_id, Interaction.text, Interaction.channel)
+            .where(Interaction.conversation_id.in_(untitled))
+            .order_by(Interaction.occurred_at)
+        ).all()
+        for conversation_id, text, channel in rows:
+            if not titles.get(conversation_id):
+                words = (text or "").split()
+                titles[conversation_id] = " ".join(words[:10]) + (" ..." if len(words) > 10 else "") or channel
+    return {cid: title or "Conversation" for cid, title in titles.items()}
+
+
 # --- sampling frames and queues ----------------------------------------------------------------------
 
 

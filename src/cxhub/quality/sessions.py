@@ -47,8 +47,19 @@ LEANING_POINTS = 2.0  # a mean deviation within two points of consensus reads as
 
 
 def get_session_in_scope(session: Session, *, actor: Actor, session_id: str) -> CalibrationSession:
-    """A session as its manager sees it."""
+    """A session of the actor's brands; for a partner, only one that holds a conversation of their organisation."""
     calibration = session.scalar(repository.readable_sessions(actor).where(CalibrationSession.id == session_id))
+    if calibration is not None and actor.is_partner:
+        theirs = session.scalar(
+            select(CalibrationConversation.conversation_id)
+            .join(Conversation, Conversation.id == CalibrationConversation.conversation_id)
+            .where(
+                CalibrationConversation.session_id == calibration.id,
+                Conversation.organisation_id == actor.organisation_id,
+            )
+            .limit(1)
+        )
+        calibration = calibration if theirs is not None else None
     if calibration is None:
         raise NotFound("calibration session")
     return calibration
