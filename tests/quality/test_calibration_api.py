@@ -27,6 +27,8 @@ from tests.quality.conftest import (
     QaWorld,
 )
 
+pytestmark = pytest.mark.postgres
+
 # two conversations, three evaluators; points in scorecard order (None: not applicable)
 ANSWERS = {
     QA: (FULL_MARKS, WORKED),

@@ -26,6 +26,8 @@ from tests.quality.conftest import (
     QaWorld,
 )
 
+pytestmark = pytest.mark.postgres
+
 
 def _evaluations(qa: QaWorld, email: str = ADMIN, **params: Any) -> list[dict[str, Any]]:
     response = qa.client.get("/api/v1/evaluations", params=params, headers=qa.headers(email))

@@ -21,6 +21,8 @@ from tests.quality.conftest import (
     QaWorld,
 )
 
+pytestmark = pytest.mark.postgres
+
 DAY = (NOW - dt.timedelta(days=3)).replace(hour=10, minute=0, second=0)
 PERIOD = {"first_day": (DAY - dt.timedelta(days=1)).date().isoformat(), "last_day": DAY.date().isoformat()}
 

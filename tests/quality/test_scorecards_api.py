@@ -8,6 +8,8 @@ import pytest
 
 from tests.quality.conftest import ADMIN, DIRECTOR, PARTNER_AGENT, PARTNER_LEAD, QA, WORKED, QaWorld
 
+pytestmark = pytest.mark.postgres
+
 NEW = {
     "name": "Returns desk",
     "description": "For the returns touchpoint.",
