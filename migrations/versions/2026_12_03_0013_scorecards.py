@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("scorecard_id", sa.String(length=26), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("created_by_user_id", sa.String(length=26), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["brand_id"], ["brands.id"], name=op.f("fk_calibration_sessions_brand_id_brands")),
         sa.ForeignKeyConstraint(
@@ -86,6 +87,7 @@ def upgrade() -> None:
             ["scorecard_id"], ["scorecards.id"], name=op.f("fk_calibration_sessions_scorecard_id_scorecards")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calibration_sessions")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_calibration_sessions_idempotency_key")),
     )
     with op.batch_alter_table("calibration_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calibration_sessions_brand_id"), ["brand_id"], unique=False)

@@ -177,6 +177,20 @@ def test_a_partner_evaluator_takes_part_in_sessions_on_their_organisations_work_
     assert not_in_it.status_code == 422  # the lead is in the other session, which does not hold this conversation
 
 
+def test_the_same_idempotency_key_again_starts_no_second_session(qa: QaWorld) -> None:
+    body = {
+        "title": "Retry",
+        "conversation_ids": [qa.conversation("Lumen Care", AGENT)],
+        "evaluator_user_ids": [qa.users[QA], qa.users[LEAD]],
+    }
+    headers = {**qa.headers(DIRECTOR), "Idempotency-Key": "calibration-w49"}
+    first = qa.client.post("/api/v1/calibration-sessions", json=body, headers=headers)
+    again = qa.client.post("/api/v1/calibration-sessions", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert len(qa.client.get("/api/v1/calibration-sessions", headers=qa.headers(DIRECTOR)).json()["items"]) == 1
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -92,7 +92,7 @@ def test_a_conversation_has_one_evaluation_that_counts(qa: QaWorld) -> None:
     )
     assert other.status_code == 409
     assert other.json()["errors"] == [
-        {"field": "conversation_id", "reason": "another evaluator has evaluated this conversation"}
+        {"field": "conversation_id", "reason": "another evaluator has evaluated this conversation, or is evaluating it"}
     ]
 
 
@@ -241,6 +241,10 @@ def test_a_dispute_is_upheld_and_nobody_settles_their_own(qa: QaWorld) -> None:
     )
     assert upheld.json()["status"] == "upheld"
     assert upheld.json()["score"] == evaluation["score"]
+    retry = qa.client.post(
+        settle, json={"outcome": "upheld", "reason": "The reason was not recorded."}, headers=qa.headers(QA)
+    )
+    assert retry.json() == upheld.json()  # the same settlement again: nothing new in the history
     answers_given = qa.client.post(
         settle, json={"outcome": "upheld", "reason": "x", "answers": qa.answers(*WORKED)}, headers=qa.headers(QA)
     )

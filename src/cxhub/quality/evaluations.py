@@ -196,7 +196,9 @@ def save_evaluation(
     else:
         counted = repository.ordinary_evaluation(session, conversation.id)
         if counted is not None:
-            raise Conflict("another evaluator has evaluated this conversation", field="conversation_id")
+            raise Conflict(
+                "another evaluator has evaluated this conversation, or is evaluating it", field="conversation_id"
+            )
         scorecard_id = active_scorecard(
             session, brand_id=conversation.brand_id, scorecard_id=evaluation_save.scorecard_id
         ).id
@@ -269,7 +271,12 @@ def dispute_evaluation(
 def settle_dispute(
     session: Session, *, evaluation: Evaluation, settlement: DisputeSettlement, actor: Actor
 ) -> Evaluation:
-    """An evaluator or team lead, never the agent who disputed, upholds the evaluation or revises its answers."""
+    """An evaluator or team lead, never the agent who disputed, upholds the evaluation or revises its answers;
+    the same settlement again is a no-op."""
+    if evaluation.status == settlement.outcome:
+        last = repository.changes_of(session, [evaluation.id])[evaluation.id][-1:]
+        if last and last[0].user_id == actor.user_id and last[0].reason == settlement.reason:
+            return evaluation
     if evaluation.status != "disputed":
         raise Conflict(f"this evaluation is {evaluation.status}, not disputed", field="status")
     disputer = _disputer(session, evaluation)

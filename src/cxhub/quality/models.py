@@ -99,6 +99,7 @@ class CalibrationSession(Base):
     scorecard_id: Mapped[str] = mapped_column(ForeignKey("scorecards.id"))
     title: Mapped[str] = mapped_column(String(200))
     created_by_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

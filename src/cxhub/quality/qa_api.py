@@ -245,12 +245,26 @@ def evaluation_queue(
 # --- calibration sessions -----------------------------------------------------------------------------
 
 
-@router.post("/calibration-sessions", status_code=201, response_model=CalibrationSessionRead, responses=WRITE)
+@router.post(
+    "/calibration-sessions",
+    status_code=201,
+    response_model=CalibrationSessionRead,
+    responses={200: {"description": "The same Idempotency-Key again", "model": CalibrationSessionRead}, **WRITE},
+)
 def create_calibration_session(
-    session: SessionDep, actor: CanManage, session_create: CalibrationSessionCreate
+    session: SessionDep,
+    actor: CanManage,
+    session_create: CalibrationSessionCreate,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CalibrationSessionRead:
     """Pick conversations and evaluators (at least two); each scores every conversation blind."""
-    calibration = sessions.create_session(session, session_create=session_create, actor=actor)
+    replayed = idempotency_key is not None and sessions.made_with(session, actor=actor, key=idempotency_key)
+    calibration = sessions.create_session(
+        session, session_create=session_create, actor=actor, idempotency_key=idempotency_key
+    )
+    if replayed:
+        response.status_code = 200
     return sessions.session_reads(session, [calibration])[0]
 
 

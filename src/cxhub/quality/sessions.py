@@ -73,10 +73,21 @@ def get_my_session(session: Session, *, actor: Actor, session_id: str) -> Calibr
     return calibration
 
 
-def create_session(session: Session, *, session_create: CalibrationSessionCreate, actor: Actor) -> CalibrationSession:
-    """Every conversation must be one the manager reads and every evaluator may evaluate."""
+def made_with(session: Session, *, actor: Actor, key: str) -> CalibrationSession | None:
+    """The session an earlier request with this Idempotency-Key made."""
+    return session.scalar(repository.readable_sessions(actor).where(CalibrationSession.idempotency_key == key))
+
+
+def create_session(
+    session: Session, *, session_create: CalibrationSessionCreate, actor: Actor, idempotency_key: str | None = None
+) -> CalibrationSession:
+    """Every conversation must be one the manager reads and every evaluator may evaluate; the same
+    Idempotency-Key again answers the session it made."""
     if actor.is_partner:
         raise Forbidden("only the brand's own organisation runs calibration sessions")
+    existing = made_with(session, actor=actor, key=idempotency_key) if idempotency_key else None
+    if existing is not None:
+        return existing
     conversations = {
         c.id: c
         for c in session.scalars(
@@ -113,7 +124,11 @@ def create_session(session: Session, *, session_create: CalibrationSessionCreate
                 field="evaluator_user_ids",
             )
     calibration = CalibrationSession(
-        brand_id=brand_id, scorecard_id=scorecard.id, title=session_create.title, created_by_user_id=actor.user_id
+        brand_id=brand_id,
+        scorecard_id=scorecard.id,
+        title=session_create.title,
+        created_by_user_id=actor.user_id,
+        idempotency_key=idempotency_key or None,
     )
     session.add(calibration)
     session.flush()

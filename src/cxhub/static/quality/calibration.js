@@ -21,6 +21,7 @@
     },
     options: {
       animation: false,
+      maintainAspectRatio: false,
       indexAxis: "y",
       plugins: { legend: { position: "bottom" } },
       scales: { x: { title: { display: true, text: "points from consensus (harsh < 0 < lenient)" } } }
