@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxhub.auth.models import User
+from cxhub.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.service import assign_conversation
 from cxhub.customers.models import Customer, MatchCandidate
-from cxhub.workforce.models import Organisation
+from cxhub.kit.time import utcnow
+from cxhub.quality.models import (
+    CalibrationConversation,
+    CalibrationEvaluator,
+    CalibrationSession,
+    Evaluation,
+    EvaluationChange,
+    Scorecard,
+)
+from cxhub.workforce.models import Agent, Brand, Organisation
 
 
 def queue_for(session: Session, conversation_id: str, organisation: str) -> None:
@@ -50,3 +63,72 @@ def make_match_candidate(
     session.add(candidate)
     session.commit()
     return candidate
+
+
+def make_qa_records(session: Session, *, agents: Collection[str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """What the QA routes act on, committed. Per organisation: a disputed evaluation of its work and a calibration
+    session on one of its conversations that every in-house evaluator and its own evaluators have scored. Per
+    user named in `agents` (e-mails) who has an agent profile: a submitted evaluation of their own work."""
+    brand = session.scalars(select(Brand)).one()
+    scorecard = session.scalars(select(Scorecard).where(Scorecard.name == "Lumen values")).one()
+    organisations = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    users = list(session.scalars(select(User).order_by(User.email)))
+    analyst = next(u for u in users if u.email == "qa@lumen.example")
+    in_house = {o.id for o in organisations if o.kind == "in_house"}
+
+    def evaluates(user: User) -> bool:
+        return Permission.QA_EVALUATE in ROLE_PERMISSIONS[Role(user.role)]
+
+    def conversation(organisation_id: str, agent_id: str | None = None) -> str:
+        customer = Customer(brand_id=brand.id, name="QA Customer")
+        session.add(customer)
+        session.flush()
+        row = Conversation(brand_id=brand.id, customer_id=customer.id, channel="email", agent_id=agent_id)
+        session.add(row)
+        session.flush()
+        assign_conversation(session, conversation=row, organisation_id=organisation_id)
+        return row.id
+
+    def evaluation(conversation_id: str, organisation_id: str, **values: object) -> Evaluation:
+        fields: dict[str, object] = {"evaluator_user_id": analyst.id, "status": "submitted", "score": 80.0, **values}
+        made = Evaluation(
+            brand_id=brand.id,
+            scorecard_id=scorecard.id,
+            conversation_id=conversation_id,
+            organisation_id=organisation_id,
+            submitted_at=utcnow(),
+            **fields,
+        )
+        session.add(made)
+        session.flush()
+        return made
+
+    by_org: dict[str, dict[str, str]] = {}
+    for organisation in organisations:
+        disputed = evaluation(conversation(organisation.id), organisation.id, status="disputed")
+        session.add(EvaluationChange(evaluation_id=disputed.id, kind="disputed", reason="Please look again."))
+        calibrated = conversation(organisation.id)
+        calibration = CalibrationSession(
+            brand_id=brand.id,
+            scorecard_id=scorecard.id,
+            title=f"Matrix {organisation.name}",
+            created_by_user_id=analyst.id,
+        )
+        session.add(calibration)
+        session.flush()
+        session.add(CalibrationConversation(session_id=calibration.id, conversation_id=calibrated, position=0))
+        for user in users:
+            if evaluates(user) and user.organisation_id in (in_house | {organisation.id}):
+                session.add(CalibrationEvaluator(session_id=calibration.id, user_id=user.id))
+                evaluation(
+                    calibrated, organisation.id, evaluator_user_id=user.id, calibration_session_id=calibration.id
+                )
+        by_org[organisation.name] = {"evaluation": disputed.id, "calibration": calibration.id}
+    mine: dict[str, str] = {}
+    for user in users:
+        agent = session.scalar(select(Agent).where(Agent.user_id == user.id)) if user.email in agents else None
+        if agent is not None:
+            own = conversation(agent.organisation_id, agent.id)
+            mine[user.email] = evaluation(own, agent.organisation_id, agent_id=agent.id, score=70.0).id
+    session.commit()
+    return by_org, mine

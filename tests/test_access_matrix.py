@@ -7,7 +7,7 @@ gets 403. The test fails when a route exists that the table below does not cover
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -35,10 +35,10 @@ from cxhub.customers.models import Customer, CustomerGroup, CustomerIdentity
 from cxhub.demo import DEMO_USERS
 from cxhub.jobs.models import Job
 from cxhub.journeys.models import ClassificationRule, LifecycleStage, Touchpoint
-from cxhub.quality.models import CoachingFeedback, SurveyInvitation
+from cxhub.quality.models import CoachingFeedback, Scorecard, SurveyInvitation
 from cxhub.routing.models import Queue, SlaPolicy
 from cxhub.workforce.models import Agent, Brand, Organisation, Site, Team
-from tests.builders import make_match_candidate
+from tests.builders import make_match_candidate, make_qa_records
 
 P = Permission
 OWN, OTHER, NONE = "own", "other", "none"
@@ -187,6 +187,27 @@ ROUTES = [
     Route("PUT", "/api/v1/survey-policies", P.SURVEYS_MANAGE, None, 200, in_house_only=True),
     Route("GET", "/api/v1/coaching-feedback", P.COACHING_READ, None, 200),
     Route("POST", "/api/v1/coaching-feedback/{feedback_id}/acknowledge", P.COACHING_READ, "coaching", 200),
+    Route("GET", "/api/v1/scorecards", None, None, 200),
+    Route("POST", "/api/v1/scorecards", P.QA_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/scorecards/{scorecard_id}", None, None, 200),
+    Route("PUT", "/api/v1/scorecards/{scorecard_id}", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/evaluations", P.QA_EVALUATE, None, 200),
+    Route("PUT", "/api/v1/conversations/{conversation_id}/evaluation", P.QA_EVALUATE, "conversation", 200),
+    Route("GET", "/api/v1/evaluations/{evaluation_id}", P.QA_EVALUATE, "evaluation", 200),
+    Route("POST", "/api/v1/evaluations/{evaluation_id}/settlement", P.QA_EVALUATE, "evaluation", 200),
+    Route("GET", "/api/v1/me/evaluations", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("GET", "/api/v1/me/evaluations/{evaluation_id}", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("POST", "/api/v1/me/evaluations/{evaluation_id}/dispute", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("POST", "/api/v1/evaluation-samples", P.QA_EVALUATE, None, 201),
+    Route("GET", "/api/v1/evaluation-queue", P.QA_EVALUATE, None, 200),
+    Route("POST", "/api/v1/calibration-sessions", P.QA_MANAGE, None, 201, in_house_only=True),
+    Route("GET", "/api/v1/calibration-sessions", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/api/v1/calibration-sessions/{session_id}", P.QA_MANAGE, "calibration", 200, in_house_only=True),
+    Route(
+        "GET", "/api/v1/calibration-sessions/{session_id}/report", P.QA_MANAGE, "calibration", 200, in_house_only=True
+    ),
+    Route("GET", "/api/v1/me/calibration-sessions", P.QA_EVALUATE, None, 200),
+    Route("GET", "/api/v1/me/calibration-sessions/{session_id}", P.QA_EVALUATE, "calibration", 200),
 ]
 
 
@@ -219,6 +240,7 @@ class Records:
     dead_letter_id: str
     journey: dict[str, str]  # a stage with no touchpoints, a touchpoint no queue serves, a rule, a queue, a group
     feedback: dict[str, str]  # a demo user's e-mail -> coaching feedback for their own agent profile, if any
+    evaluations: dict[str, str] = field(default_factory=dict)  # user e-mail -> an evaluation of their own work
 
 
 @pytest.fixture
@@ -325,7 +347,14 @@ def records(world: Session) -> Records:
         "team": world.scalars(select(Team).where(Team.name == "Dublin Care")).one().id,
         "policy": world.scalars(select(SlaPolicy).where(SlaPolicy.name == "Chat: answer within 2 minutes")).one().id,
     }
-    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey, _feedback(world, brand.id))
+    qa_by_org, own_evaluations = make_qa_records(world, agents=[u.email for u in DEMO_USERS])
+    for name, qa_ids in qa_by_org.items():
+        by_org[name].update(qa_ids)
+    journey["scorecard"] = world.scalars(select(Scorecard)).one().id
+    journey["qa"] = world.scalars(select(User).where(User.email == "qa@lumen.example")).one().id
+    journey["lead"] = world.scalars(select(User).where(User.email == "lead@lumen.example")).one().id
+    feedback = _feedback(world, brand.id)
+    return Records(by_org, brand.id, tokens, job.id, dead_letter.id, journey, feedback, own_evaluations)
 
 
 def _feedback(world: Session, brand_id: str) -> dict[str, str]:
@@ -409,6 +438,12 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         feedback_id=_feedback_id(records, email, own_org, target),
         channel="voice",
         metric="csat",
+        scorecard_id=records.journey["scorecard"],
+        # an agent's own evaluation, whichever the target: other agents' are simply not theirs (tested apart)
+        evaluation_id=records.evaluations.get(email, ids["evaluation"])
+        if route.path.startswith(("/api/v1/me/", "/qa/mine/"))
+        else ids["evaluation"],
+        session_id=ids["calibration"],
     )
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/api/v1/brands"): {"name": "Lumen Outdoor", "home_country": "IE", "time_zone": "Europe/Dublin"},
@@ -491,6 +526,23 @@ def _request(route: Route, records: Records, email: str, own_org: str, target: s
         },
         ("PUT", "/api/v1/survey-policies"): {"policies": [{"channel": "email", "sampling_rate": 0.5}]},
         ("POST", "/api/v1/coaching-feedback/{feedback_id}/acknowledge"): {"action": "Talked it through."},
+        ("POST", "/api/v1/scorecards"): {
+            "name": f"Matrix {target}",
+            "sections": [{"title": "All", "criteria": [{"label": "Solves it", "weight": 1}]}],
+        },
+        ("PUT", "/api/v1/scorecards/{scorecard_id}"): {
+            "name": "Lumen values",
+            "sections": [{"title": "All", "criteria": [{"label": "Solves it", "weight": 1}]}],
+        },
+        ("PUT", "/api/v1/conversations/{conversation_id}/evaluation"): {"answers": [], "comment": "a start"},
+        ("POST", "/api/v1/evaluations/{evaluation_id}/settlement"): {"outcome": "upheld", "reason": "It stands."},
+        ("POST", "/api/v1/me/evaluations/{evaluation_id}/dispute"): {"reason": "The customer asked for it."},
+        ("POST", "/api/v1/evaluation-samples"): {"first_day": "2026-11-01", "last_day": "2026-11-30", "size": 2},
+        ("POST", "/api/v1/calibration-sessions"): {
+            "title": f"Matrix {target}",
+            "conversation_ids": [ids["conversation"]],
+            "evaluator_user_ids": [records.journey["qa"], records.journey["lead"]],
+        },
         ("POST", "/api/v1/interactions"): {
             "channel": "chat",
             "external_id": f"matrix-{email}-{target}",
@@ -591,6 +643,18 @@ PAGES = [
     Route("GET", "/metrics/agents/{agent_id}", P.METRICS_READ, "agent", 200),
     Route("GET", "/coaching", P.COACHING_READ, None, 200),
     Route("GET", "/settings/surveys", P.SURVEYS_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa", P.QA_EVALUATE, None, 200),
+    Route("GET", "/qa/evaluations", P.QA_EVALUATE, None, 200),
+    Route("GET", "/qa/evaluations/{evaluation_id}", P.QA_EVALUATE, "evaluation", 200),
+    Route("GET", "/qa/conversations/{conversation_id}", P.QA_EVALUATE, "conversation", 200),
+    Route("GET", "/qa/mine", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("GET", "/qa/mine/{evaluation_id}", P.QA_DISPUTE, None, 200, needs_agent=True),
+    Route("GET", "/qa/scorecards", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/scorecards/new", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/scorecards/{scorecard_id}", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/calibration", P.QA_MANAGE, None, 200, in_house_only=True),
+    Route("GET", "/qa/calibration/{session_id}", P.QA_MANAGE, "calibration", 200, in_house_only=True),
+    Route("GET", "/qa/calibration/{session_id}/mine", P.QA_EVALUATE, "calibration", 200),
 ]
 
 

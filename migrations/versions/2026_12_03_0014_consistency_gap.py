@@ -1,7 +1,7 @@
 """The consistency gap: margins per metric, alerts when a partner falls behind, QA score squares and the customer group in rollups.
 
 Revision ID: 0014_consistency_gap
-Revises: 0012_surveys
+Revises: 0013_scorecards
 Create Date: 2026-12-03 14:33:04.357401
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_consistency_gap"
-down_revision: str | None = "0012_surveys"
+down_revision: str | None = "0013_scorecards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

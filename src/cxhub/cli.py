@@ -105,6 +105,7 @@ def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo f
         with console.status("loading the demo world"):
             demo_world.load(session)
             contacts = load_contacts(session)
+            demo_world.load_evaluations(session)
     console.print(f"[green]demo world loaded:[/green] brand {demo_world.DEMO_BRAND}, {contacts} customer contacts")
 
 

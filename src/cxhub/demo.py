@@ -11,16 +11,24 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cxhub.auth.models import User
 from cxhub.auth.permissions import Role
+from cxhub.auth.repository import user_by_email
+from cxhub.conversations.models import Conversation, Interaction
 from cxhub.customers.schemas import CustomerGroupCreate
 from cxhub.customers.service import create_group
+from cxhub.jobs.models import Job
 from cxhub.journeys.schemas import RuleCreate, SourcingIn, TouchpointCreate
 from cxhub.journeys.service import create_default_stages, create_rule, create_touchpoint
 from cxhub.models_registry import metadata
+from cxhub.quality.evaluations import NOTIFY_JOB, save_evaluation
+from cxhub.quality.models import Scorecard
+from cxhub.quality.repository import criteria_of
+from cxhub.quality.schemas import AnswerIn, CriterionIn, EvaluationSave, ScorecardCreate, SectionIn
+from cxhub.quality.scorecards import create_scorecard
 from cxhub.routing.schemas import QueueCreate, QueueTeamIn, SlaPolicyCreate
 from cxhub.routing.service import create_policy, create_queue, set_presence
 from cxhub.workforce import service
@@ -34,6 +42,7 @@ from cxhub.workforce.schemas import (
     SiteCreate,
     TeamCreate,
 )
+from cxhub.workforce.service import actor_for_user
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the published demo login
 DEMO_BRAND = "Lumen Home"
@@ -214,6 +223,7 @@ def load(session: Session) -> None:
                 actor=None,
             )
     load_routing(session)
+    load_scorecard(session)
 
 
 # touchpoint: (stage, touch, fallback, [(organisation, band, share)])
@@ -366,3 +376,91 @@ def load_routing(session: Session) -> None:
         )
     for agent in session.scalars(select(Agent)):
         set_presence(session, agent=agent, presence="available")
+
+
+# section: [(label, weight, max points or None for yes/no, pass points, class, auto-fail, may not apply)]
+LUMEN_VALUES: dict[str, list[tuple[str, float, int | None, int | None, str | None, bool, bool]]] = {
+    "Warm": [
+        ("Greets the customer by name and thanks them", 1, None, None, None, False, False),
+        ("Shows empathy for the customer's situation", 2, 4, 3, "customer", False, False),
+    ],
+    "Clear": [
+        ("Gives a correct and complete answer", 3, None, None, "customer", False, False),
+        ("Explains the next steps and when they happen", 2, 4, None, None, False, False),
+    ],
+    "Right": [
+        ("Records the contact reason and outcome in the hub", 1, None, None, "business", False, False),
+        ("Offers the remedy the policy allows (refund, replacement)", 2, None, None, "business", False, True),
+        ("Verifies the customer's identity before discussing the account", 2, None, None, "compliance", True, True),
+        ("Shares no card or personal data in the reply", 1, None, None, "compliance", True, False),
+    ],
+}
+# the demo's evaluations by the QA analyst: (thread or external id of the conversation, points per criterion)
+DEMO_EVALUATIONS = (
+    ("<c1@example.ie>", (1, 4, 1, 3, 1, 1, None, 1), "Warm and quick; the replacement was right."),
+    ("chat-77", (1, 3, 1, 2, 0, None, 1, 1), "Right answer; the contact reason was not recorded."),
+    ("call-5521", (0, 2, 1, 2, 1, None, 0, 1), "Discussed the order before checking who was calling."),
+)
+
+
+def load_scorecard(session: Session) -> None:
+    """The brand's "Lumen values" scorecard: warm, clear and right, with COPC error classes."""
+    create_scorecard(
+        session,
+        scorecard_create=ScorecardCreate(
+            name="Lumen values",
+            description="How Lumen Home wants every customer to feel served: warm, clear and right.",
+            sections=[
+                SectionIn(
+                    title=title,
+                    criteria=[
+                        CriterionIn(
+                            label=label,
+                            weight=weight,
+                            scale="points" if max_points else "yes_no",
+                            max_points=max_points,
+                            pass_points=pass_points,
+                            error_class=error_class,
+                            auto_fail=auto_fail,
+                            allow_not_applicable=may_not_apply,
+                        )
+                        for label, weight, max_points, pass_points, error_class, auto_fail, may_not_apply in criteria
+                    ],
+                )
+                for title, criteria in LUMEN_VALUES.items()
+            ],
+        ),
+        actor=None,
+    )
+
+
+def load_evaluations(session: Session) -> int:
+    """A few submitted evaluations of the demo's conversations, one per organisation; returns how many."""
+    analyst = user_by_email(session, "qa@lumen.example")
+    scorecard = session.scalar(select(Scorecard).where(Scorecard.name == "Lumen values"))
+    if analyst is None or scorecard is None:
+        return 0
+    actor = actor_for_user(session, user=analyst)
+    criteria = criteria_of(session, scorecard.id)
+    made = 0
+    for key, points, comment in DEMO_EVALUATIONS:
+        conversation = session.scalar(select(Conversation).where(Conversation.thread_ref == key)) or session.scalar(
+            select(Conversation)
+            .join(Interaction, Interaction.conversation_id == Conversation.id)
+            .where(Interaction.external_id == key)
+        )
+        if conversation is None:
+            continue
+        answers = [
+            AnswerIn(criterion_id=c.id, points=p, not_applicable=p is None)
+            for c, p in zip(criteria, points, strict=True)
+        ]
+        save_evaluation(
+            session,
+            conversation=conversation,
+            evaluation_save=EvaluationSave(answers=answers, comment=comment, submit=True),
+            actor=actor,
+        )
+        made += 1
+    session.execute(delete(Job).where(Job.name == NOTIFY_JOB))  # the demo's people have no mailboxes
+    return made

@@ -16,6 +16,7 @@ from cxhub.deps import PageActor, csrf_protect
 from cxhub.jobs.pages import router as jobs_pages
 from cxhub.journeys.pages import router as journeys_pages
 from cxhub.quality.pages import router as quality_pages
+from cxhub.quality.qa_pages import router as qa_pages
 from cxhub.routing.pages import router as routing_pages
 from cxhub.web import render
 from cxhub.workforce.pages import router as workforce_pages
@@ -43,3 +44,4 @@ router.include_router(journeys_pages)
 router.include_router(privacy_pages)
 router.include_router(analytics_pages)
 router.include_router(quality_pages)
+router.include_router(qa_pages)

@@ -14,7 +14,7 @@ from cxhub.analytics.definitions import STAT_FIELDS
 from cxhub.analytics.models import MetricRollup
 from cxhub.conversations.models import Conversation, ConversationEvent, Interaction
 from cxhub.kit.bulkload import one_of
-from cxhub.quality.models import SurveyAnswer
+from cxhub.quality.models import COUNTED_STATUSES, Evaluation, SurveyAnswer
 from cxhub.routing.models import PresenceInterval
 from cxhub.workforce.models import Agent, Team
 
@@ -194,8 +194,35 @@ def worked_seconds(session: Session, *, start: dt.datetime, end: dt.datetime) ->
     return {(str(agent), brand): float(seconds or 0) for agent, brand, seconds in session.execute(statement)}
 
 
+def evaluations(
+    session: Session, *, conversation_ids: Sequence[str]
+) -> Iterator[tuple[str, float, dict[str, bool | None]]]:
+    """(conversation, score, error per class) of the evaluations that count: submitted, never calibration."""
+    for offset in range(0, len(conversation_ids), CHUNK):
+        part = list(conversation_ids[offset : offset + CHUNK])
+        statement = select(
+            Evaluation.conversation_id,
+            Evaluation.score,
+            Evaluation.customer_error,
+            Evaluation.business_error,
+            Evaluation.compliance_error,
+        ).where(
+            one_of(session, Evaluation.conversation_id, part),
+            Evaluation.calibration_session_id.is_(None),
+            Evaluation.status.in_(COUNTED_STATUSES),
+            Evaluation.score.is_not(None),
+        )
+        for row in session.execute(statement):
+            errors = {
+                "customer": row.customer_error,
+                "business": row.business_error,
+                "compliance": row.compliance_error,
+            }
+            yield row.conversation_id, row.score, errors
+
+
 def days_changed(session: Session, *, brand_id: str, since: dt.datetime, until: dt.datetime) -> set[dt.datetime]:
-    """The first inbound times of contacts that changed, or whose answers arrived, in [since, until)."""
+    """The first inbound times of contacts that changed, or whose answers or evaluations arrived, in [since, until)."""
     changed = select(Conversation.first_inbound_at).where(
         Conversation.brand_id == brand_id,
         Conversation.updated_at >= since,
@@ -212,7 +239,17 @@ def days_changed(session: Session, *, brand_id: str, since: dt.datetime, until: 
             Conversation.first_inbound_at.is_not(None),
         )
     )
-    return {at for (at,) in session.execute(changed.union(answered)) if at is not None}
+    evaluated = (
+        select(Conversation.first_inbound_at)
+        .join(Evaluation, Evaluation.conversation_id == Conversation.id)
+        .where(
+            Evaluation.brand_id == brand_id,
+            Evaluation.updated_at >= since,
+            Evaluation.updated_at < until,
+            Conversation.first_inbound_at.is_not(None),
+        )
+    )
+    return {at for (at,) in session.execute(changed.union(answered, evaluated)) if at is not None}
 
 
 def replace_rollups(session: Session, *, brand_id: str, day: dt.date, rows: list[dict[str, Any]]) -> None:

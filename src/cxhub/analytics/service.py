@@ -22,6 +22,7 @@ from cxhub.analytics.definitions import (
     Stats,
     answer_stats,
     contact_stats,
+    evaluation_stats,
     figures,
 )
 from cxhub.analytics.models import DIMENSIONS, RollupRefresh, ServiceLevelThreshold
@@ -147,6 +148,10 @@ def contact_statistics(
     for conversation_id, question, score in repository.answers(session, conversation_ids=list(key_of)):
         key = key_of[conversation_id]
         by_key[key] = by_key[key] + answer_stats(question, score)
+    for conversation_id, qa_score, errors in repository.evaluations(session, conversation_ids=list(key_of)):
+        key = key_of[conversation_id]
+        checked = {cls: error for cls, error in errors.items() if error is not None}
+        by_key[key] = by_key[key] + evaluation_stats(qa_score, checked)
     return by_key
 
 

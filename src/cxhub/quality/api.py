@@ -1,4 +1,4 @@
-"""Quality API: survey answers from a brand's own survey tool, survey policies, customers' coaching feedback."""
+"""Quality API: survey answers from a brand's own survey tool, survey policies, coaching feedback; QA (qa_api)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cxhub.auth.permissions import Permission
 from cxhub.deps import Cursor, Limit, SessionDep, require
 from cxhub.errors import CxhubError, Forbidden
 from cxhub.kit.pagination import Page
-from cxhub.quality import coaching, policies, service
+from cxhub.quality import coaching, policies, qa_api, service
 from cxhub.quality.coaching import FeedbackItem
 from cxhub.quality.schemas import (
     CoachingAcknowledge,
@@ -23,11 +23,12 @@ from cxhub.quality.schemas import (
 )
 from cxhub.web import error_responses
 
-router = APIRouter(tags=["surveys"])
+router = APIRouter()
 CanCreate = Annotated[Actor, Depends(require(Permission.INTERACTIONS_CREATE))]
 CanManageSurveys = Annotated[Actor, Depends(require(Permission.SURVEYS_MANAGE))]
 CanReadCoaching = Annotated[Actor, Depends(require(Permission.COACHING_READ))]
 BrandKey = Annotated[str | None, Query(max_length=200, description="Brand id or name; default: the only one in scope.")]
+router.include_router(qa_api.router)
 
 
 class SurveyAnswerRead(BaseModel):
@@ -38,7 +39,13 @@ class SurveyAnswerRead(BaseModel):
     duplicate: bool
 
 
-@router.post("/survey-answers", response_model=SurveyAnswerRead, status_code=201, responses=error_responses(403, 422))
+@router.post(
+    "/survey-answers",
+    tags=["surveys"],
+    response_model=SurveyAnswerRead,
+    status_code=201,
+    responses=error_responses(403, 422),
+)
 def create_survey_answer(
     session: SessionDep, actor: CanCreate, body: SurveyAnswerImport, response: Response
 ) -> SurveyAnswerRead:
