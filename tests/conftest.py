@@ -21,6 +21,7 @@ os.environ.setdefault("CXHUB_IN_PROCESS_WORKER", "false")
 os.environ.setdefault("CXHUB_DATA_DIR", tempfile.mkdtemp(prefix="cxhub-test-"))  # stored files stay out of the tree
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxhub import demo
 from cxhub.app import create_app
 from cxhub.auth import service as auth_service
+from cxhub.auth.actor_cache import ActorCache
 from cxhub.auth.repository import user_by_email
 from cxhub.config import get_settings
 from cxhub.db import make_engine
@@ -127,13 +129,40 @@ def world(session: Session) -> Session:
     return session
 
 
-@pytest.fixture
-def app(engine: Engine, session_factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    return create_app(get_settings(), engine=engine, session_factory=session_factory, start_worker=False)
+class BuiltApp:
+    """An app built once and handed to each test with the state create_app gave it.
+
+    An app routes its first request and writes its OpenAPI document (which checks query
+    parameters) in seconds: tests share one instead of building their own.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.made = {key: app.state[key] for key in app.state}
+
+    def on(self, session_factory: sessionmaker[Session]) -> FastAPI:
+        """The app on these sessions, its state as a new app's: nothing a test left in it reaches the next."""
+        for key in list(self.app.state):
+            del self.app.state[key]
+        for key, value in self.made.items():
+            self.app.state[key] = value
+        self.app.state.sessionmaker = session_factory
+        self.app.state.actors = ActorCache(self.made["settings"].auth_cache_seconds)
+        return self.app
+
+
+@pytest.fixture(scope="session")
+def built_app(engine: Engine) -> BuiltApp:
+    return BuiltApp(create_app(get_settings(), engine=engine, start_worker=False))
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def app(built_app: BuiltApp, session_factory: sessionmaker[Session]) -> FastAPI:
+    return built_app.on(session_factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=True) as client:
         yield client
 
