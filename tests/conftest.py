@@ -62,16 +62,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium"))
 
 
+def _suite_database(backend: str, tmp_path_factory: pytest.TempPathFactory, label: str) -> str:
+    if backend == "postgres":
+        assert PG_URL
+        return create_database(PG_URL, label)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / f'{label}.sqlite3'}"
+
+
 @pytest.fixture(scope="session")
 def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One migrated database per backend for the whole run."""
-    if backend == "postgres":
-        assert PG_URL
-        db_url = create_database(PG_URL, "suite")
-    else:
-        db_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'suite.sqlite3'}"
+    db_url = _suite_database(backend, tmp_path_factory, "suite")
     engine = make_engine(db_url)
     upgrade(engine)
+    yield engine
+    engine.dispose()
+    if backend == "postgres":
+        drop_database(db_url)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A second migrated database per backend for the whole run, with the demo world committed in it."""
+    db_url = _suite_database(backend, tmp_path_factory, "demo")
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with sessionmaker(bind=engine)() as session, session.begin():
+        demo.load(session)
     yield engine
     engine.dispose()
     if backend == "postgres":
@@ -102,7 +119,10 @@ def own_database(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[object]:
+def connection(request: pytest.FixtureRequest, backend: str) -> Iterator[object]:
+    """The test's connection, in a transaction rolled back at its end: on the demo database if it asks for the
+    demo world, on the empty one otherwise."""
+    engine: Engine = request.getfixturevalue("demo_engine" if "world" in request.fixturenames else "engine")
     with engine.connect() as connection:
         transaction = connection.begin()
         yield connection
@@ -123,9 +143,7 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def world(session: Session) -> Session:
-    """The demo world inside the test's transaction."""
-    demo.load(session)
-    session.commit()
+    """The demo world: loaded once per run (`demo_engine`), what the test does to it rolled back with the test."""
     return session
 
 
