@@ -21,6 +21,7 @@ os.environ.setdefault("CXHUB_IN_PROCESS_WORKER", "false")
 os.environ.setdefault("CXHUB_DATA_DIR", tempfile.mkdtemp(prefix="cxhub-test-"))  # stored files stay out of the tree
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxhub import demo
 from cxhub.app import create_app
 from cxhub.auth import service as auth_service
+from cxhub.auth.actor_cache import ActorCache
 from cxhub.auth.repository import user_by_email
 from cxhub.config import get_settings
 from cxhub.db import make_engine
@@ -60,16 +62,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium"))
 
 
+def _suite_database(backend: str, tmp_path_factory: pytest.TempPathFactory, label: str) -> str:
+    if backend == "postgres":
+        assert PG_URL
+        return create_database(PG_URL, label)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / f'{label}.sqlite3'}"
+
+
 @pytest.fixture(scope="session")
 def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One migrated database per backend for the whole run."""
-    if backend == "postgres":
-        assert PG_URL
-        db_url = create_database(PG_URL, "suite")
-    else:
-        db_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'suite.sqlite3'}"
+    db_url = _suite_database(backend, tmp_path_factory, "suite")
     engine = make_engine(db_url)
     upgrade(engine)
+    yield engine
+    engine.dispose()
+    if backend == "postgres":
+        drop_database(db_url)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A second migrated database per backend for the whole run, with the demo world committed in it."""
+    db_url = _suite_database(backend, tmp_path_factory, "demo")
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with sessionmaker(bind=engine)() as session, session.begin():
+        demo.load(session)
     yield engine
     engine.dispose()
     if backend == "postgres":
@@ -100,7 +119,10 @@ def own_database(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[object]:
+def connection(request: pytest.FixtureRequest, backend: str) -> Iterator[object]:
+    """The test's connection, in a transaction rolled back at its end: on the demo database if it asks for the
+    demo world, on the empty one otherwise."""
+    engine: Engine = request.getfixturevalue("demo_engine" if "world" in request.fixturenames else "engine")
     with engine.connect() as connection:
         transaction = connection.begin()
         yield connection
@@ -121,19 +143,44 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def world(session: Session) -> Session:
-    """The demo world inside the test's transaction."""
-    demo.load(session)
-    session.commit()
+    """The demo world: loaded once per run (`demo_engine`), what the test does to it rolled back with the test."""
     return session
 
 
-@pytest.fixture
-def app(engine: Engine, session_factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    return create_app(get_settings(), engine=engine, session_factory=session_factory, start_worker=False)
+class BuiltApp:
+    """An app built once and handed to each test with the state create_app gave it.
+
+    An app routes its first request and writes its OpenAPI document (which checks query
+    parameters) in seconds: tests share one instead of building their own.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.made = {key: app.state[key] for key in app.state}
+
+    def on(self, session_factory: sessionmaker[Session]) -> FastAPI:
+        """The app on these sessions, its state as a new app's: nothing a test left in it reaches the next."""
+        for key in list(self.app.state):
+            del self.app.state[key]
+        for key, value in self.made.items():
+            self.app.state[key] = value
+        self.app.state.sessionmaker = session_factory
+        self.app.state.actors = ActorCache(self.made["settings"].auth_cache_seconds)
+        return self.app
+
+
+@pytest.fixture(scope="session")
+def built_app(engine: Engine) -> BuiltApp:
+    return BuiltApp(create_app(get_settings(), engine=engine, start_worker=False))
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def app(built_app: BuiltApp, session_factory: sessionmaker[Session]) -> FastAPI:
+    return built_app.on(session_factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=True) as client:
         yield client
 

@@ -1,17 +1,23 @@
-"""Live peers for integration tests: the hub's own commands as processes on free loopback ports, and Chromium."""
+"""Live peers for integration tests: the hub's own commands, servers on free loopback ports, and Chromium."""
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
 import sys
 import time
+import traceback
 import urllib.request
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
+import click
+from click.testing import CliRunner
 from playwright.sync_api import Browser, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +52,61 @@ def hub_env(data_dir: Path, **settings: str) -> dict[str, str]:
     }
 
 
+PROCESS_WARNINGS = [  # what a `python -m cxhub` process does with a warning: the interpreter's default filters
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+]
+
+
+@cache
+def _command() -> click.Command:
+    import typer.main
+
+    from cxhub.cli import app
+
+    return typer.main.get_command(app)
+
+
+def run_command(args: tuple[str, ...], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`cxhub ARGS` inside this process, as `python -m cxhub ARGS` would run with exactly this environment.
+
+    Settings are read afresh from `env`; the exit code, stdout and stderr are the process's: warnings
+    are shown on stderr by the interpreter's default filters, and an uncaught exception is printed on
+    stderr with its traceback.
+    """
+    from cxhub.config import get_settings
+
+    changes: dict[str, str | None] = {k: v for k, v in env.items() if os.environ.get(k) != v}
+    changes |= dict.fromkeys((k for k in os.environ if k not in env), None)
+    get_settings.cache_clear()
+    try:
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in PROCESS_WARNINGS:
+                warnings.filterwarnings(action, category=category, module=module, append=True)
+            result = CliRunner().invoke(_command(), list(args), env=changes, prog_name="cxhub")
+    finally:
+        get_settings.cache_clear()
+        gc.unfreeze()  # a command may freeze what it loaded for the rest of its process: this process goes on
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["cxhub", *args], result.exit_code, result.stdout, stderr)
+
+
+def run_process(args: tuple[str, ...], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m cxhub ARGS` as a process of its own."""
+    command = [sys.executable, "-m", "cxhub", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
 def cxhub(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "cxhub", *args], env=env, check=True, capture_output=True, timeout=120)
+    """`cxhub ARGS` with this environment (in this process), which must succeed."""
+    result = run_command(args, env)
+    assert result.returncode == 0, result.stderr
 
 
 def healthy(url: str) -> Callable[[], bool]:
@@ -103,22 +162,19 @@ def chromium() -> Iterator[Browser]:
 
 
 class CommandLine:
-    """`cxhub ...` as an operator runs it, on the SQLite file of its own data directory."""
+    """`cxhub ...` as an operator runs it, on the SQLite file of its own data directory.
 
-    def __init__(self, data_dir: Path) -> None:
+    Commands run inside the test's process (see `run_command`); `process=True` starts each as a process.
+    """
+
+    def __init__(self, data_dir: Path, *, process: bool = False) -> None:
         self.database = data_dir / "cxhub.sqlite3"
         self.env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir)}
         self.env.pop("CXHUB_DATABASE_URL", None)
+        self.process = process
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "cxhub", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = (run_process if self.process else run_command)(args, self.env)
         if ok:
             assert result.returncode == 0, result.stderr
         return result

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from pydantic import ValidationError
 
 from cxhub.config import DEVELOPMENT_SECRET_KEY, Settings
+from tests import live
 
 
 @pytest.mark.parametrize("env", ["production", "test"])
@@ -30,8 +28,6 @@ def test_database_url_overrides_the_sqlite_file(tmp_path: object, monkeypatch: p
 
 def test_the_server_will_not_start_in_production_with_the_default_key() -> None:
     env = {"CXHUB_ENV": "production", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "cxhub", "migrate"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = live.run_command(("migrate",), env)
     assert result.returncode != 0
     assert "CXHUB_SECRET_KEY must be set" in result.stderr

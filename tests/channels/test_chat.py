@@ -21,22 +21,27 @@ from cxhub.config import get_settings
 from cxhub.conversations.models import Conversation, DeadLetter, Interaction
 from cxhub.conversations.service import keep_dead_letter
 from cxhub.customers.models import CustomerIdentity
-from tests.conftest import csrf_from
+from tests.conftest import BuiltApp, csrf_from
 
 Headers = Callable[[str], dict[str, str]]
 BRAND = "Lumen Home"
 SHOP = "https://shop.example"
 
 
-def _app(engine: Engine, session_factory: sessionmaker[Session], **settings: Any) -> FastAPI:
+def _app(engine: Engine, session_factory: sessionmaker[Session] | None = None, **settings: Any) -> FastAPI:
     # short streams: the test client reads a response to its end
     update = {"chat_stream_seconds": 0.3, "chat_poll_seconds": 0.05, **settings}
     return create_app(get_settings().model_copy(update=update), engine=engine, session_factory=session_factory)
 
 
+@pytest.fixture(scope="module")
+def chat_app(engine: Engine) -> BuiltApp:
+    return BuiltApp(_app(engine))
+
+
 @pytest.fixture
-def app(engine: Engine, session_factory: sessionmaker[Session]) -> FastAPI:
-    return _app(engine, session_factory)
+def app(chat_app: BuiltApp, session_factory: sessionmaker[Session]) -> FastAPI:
+    return chat_app.on(session_factory)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, int]) -> Ite
         data_dir,
         CXHUB_IN_PROCESS_WORKER="true",
         CXHUB_CHAT_ALLOWED_ORIGINS=json.dumps([f"http://127.0.0.1:{site_port}"]),
-        CXHUB_CHAT_STREAM_SECONDS="4",  # streams end often: every one of them must resume exactly
+        CXHUB_CHAT_STREAM_SECONDS="2",  # streams end often: every one of them must resume exactly
     )
     live.cxhub("migrate", env=env)
     live.cxhub("demo", env=env)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from sqlalchemy import func, select
 
 from cxhub.conversations.models import Conversation, Interaction
 from cxhub.db import make_engine
+from tests import live
 
 pytestmark = pytest.mark.integration
 SAMPLES = Path(__file__).parent / "samples"
@@ -26,21 +24,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cxhub(data_dir: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "CXHUB_DATA_DIR": str(data_dir)}
-    env.pop("CXHUB_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "cxhub", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        if ok:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    run("migrate")
-    run("demo")
-    return run
+def cxhub(data_dir: Path) -> live.CommandLine:
+    return live.demo_command_line(data_dir)
 
 
 def _count(data_dir: Path, channel: str) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,17 +38,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[st
             make_match_candidate(session, left=people[2].id, right=people[3].id, probability=0.85).id,
         ]
     engine.dispose()
-    made = subprocess.run(
-        [sys.executable, "-m", "cxhub", "tokens", "create", "--user", "admin@lumen.example", "--json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    command = live.CommandLine(data_dir)
+    command.env = env
+    token = json.loads(command("tokens", "create", "--user", "admin@lumen.example", "--json").stdout)["token"]
     port = live.free_port()
     server = live.serve(port, env=env, log=data_dir / "server.log")
-    yield f"http://127.0.0.1:{port}", pairs, json.loads(made.stdout)["token"]
+    yield f"http://127.0.0.1:{port}", pairs, token
     live.stop(server)
 
 

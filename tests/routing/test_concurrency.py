@@ -32,7 +32,7 @@ from cxhub.workforce.schemas import AgentCreate, AgentLanguage
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)  # a Wednesday morning: Dublin, Lisbon and Manila are open
-CONVERSATIONS = 400
+CONVERSATIONS = 200
 EXTRA_AGENTS = 30
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
