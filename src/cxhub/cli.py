@@ -94,6 +94,7 @@ def migrate() -> None:
 def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo from scratch.")] = False) -> None:
     """Load the demo world (Lumen Home and its partners); leaves an existing demo as it is."""
     from cxhub import demo as demo_world
+    from cxhub.analytics.service import refresh_all
     from cxhub.demo_contacts import load_contacts
 
     with transaction() as session:
@@ -106,6 +107,7 @@ def demo(reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo f
             demo_world.load(session)
             contacts = load_contacts(session)
             demo_world.load_evaluations(session)
+            refresh_all(session)  # the dashboards show the demo's figures at once, not after the first refresh
     console.print(f"[green]demo world loaded:[/green] brand {demo_world.DEMO_BRAND}, {contacts} customer contacts")
 
 

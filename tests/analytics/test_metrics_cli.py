@@ -31,6 +31,14 @@ def cxhub(tmp_path_factory: pytest.TempPathFactory) -> live.CommandLine:
     return live.demo_command_line(tmp_path_factory.mktemp("metrics-cli"))
 
 
+def test_the_demo_comes_with_its_rollups_built(cxhub: live.CommandLine) -> None:
+    report = json.loads(
+        cxhub("metrics", "report", "--from", "2020-01-01", "--to", "2030-12-31", "--no-refresh", "--json").stdout
+    )
+    (total,) = report["rows"]
+    assert total["contacts"] > 0
+
+
 def test_answers_from_another_survey_tool_reach_the_report(cxhub: live.CommandLine, tmp_path: Path) -> None:
     (tmp_path / "calls.csv").write_text(CALLS)
     imported = json.loads(cxhub("import", "interactions", str(tmp_path / "calls.csv"), "--json").stdout)
