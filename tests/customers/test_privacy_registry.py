@@ -44,6 +44,13 @@ NOT_ABOUT_CUSTOMERS = {
     "customer_groups",
     "channel_sources",
     "canned_responses",
+    "scorecards",
+    "scorecard_sections",
+    "calibration_sessions",
+    # a verdict on a provider's figures ("worse by 4.1 points"), about no one customer
+    "consistency_gap_alerts",
+    # QA: evaluators' and agents' reasons about the staff's work
+    "evaluation_changes",
     # staff and their sign-ins
     "users",
     "api_tokens",
