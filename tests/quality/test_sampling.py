@@ -88,7 +88,8 @@ def test_allocation_sums_to_the_size_and_fits_every_stratum(
         open_shares = [shares[k] for k in sizes if shares[k] < sizes[k]]
         if open_shares:
             assert max(open_shares) - min(open_shares) <= 1
-            assert all(shares[k] <= max(open_shares) for k in sizes)  # a full stratum got no more than the rest
+            # a full stratum got no more than an open one could: 23 over two of 12 gives 12 and 11
+            assert all(shares[k] <= max(open_shares) + 1 for k in sizes)
 
 
 @given(st.integers(0, 150), st.integers(0, 60), st.sampled_from(["equal", "proportional"]), st.text(max_size=5))
